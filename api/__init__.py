@@ -1,0 +1,1 @@
+"""Velox api package."""

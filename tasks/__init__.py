@@ -1,0 +1,1 @@
+"""Velox tasks package."""
