@@ -380,8 +380,8 @@ def check_and_splice(original: str, target: Target, raw: RawCandidate) -> Splice
             raise Rejected(f"redefines existing name {clash[0]!r}")
         helpers.append(stmt)
 
-    function_code = _statement_source(raw.code, new_def)
-    helper_code = [_statement_source(raw.code, h) for h in helpers]
+    function_code = statement_source(raw.code, new_def)
+    helper_code = [statement_source(raw.code, h) for h in helpers]
     try:
         optimized = splice(original, target, function_code, new_imports, helper_code)
         new_tree = ast.parse(optimized)
@@ -397,7 +397,7 @@ def check_and_splice(original: str, target: Target, raw: RawCandidate) -> Splice
     )
 
 
-def _statement_source(code: str, node: ast.stmt) -> str:
+def statement_source(code: str, node: ast.stmt) -> str:
     """Source lines of a statement, decorators included, dedented."""
     decorators = getattr(node, "decorator_list", [])
     first = min([node.lineno, *(d.lineno for d in decorators)])

@@ -276,6 +276,11 @@ def llm_settings() -> Callable[..., Settings]:
 
 
 @pytest.fixture
+def llm_redis_url() -> str:
+    return REDIS_URL
+
+
+@pytest.fixture
 def redis_prefix() -> Iterator[str]:
     """A key prefix unique to this test in the real Redis; its keys are deleted after."""
     import redis
