@@ -212,7 +212,7 @@ def classify_error(exc: BaseException, *, secrets: Sequence[str | None] = ()) ->
 
 def _one_line(text: str, secrets: Sequence[str | None] = ()) -> str:
     for secret in secrets:
-        if secret:
+        if secret and len(secret) >= 8:  # shorter ones are no real key; replacing mangles
             text = text.replace(secret, "***")
     text = " ".join(text.split())
     return text[:300]

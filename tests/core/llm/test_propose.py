@@ -185,6 +185,7 @@ def test_a_slow_primary_times_out_and_the_secondary_answers(openai_server, all_t
     ("bad_answer", "reason"),
     [
         ("I can't help with that.", "no code in the answer"),
+        ({"content": None}, "no code in the answer"),  # a refusal with null content
         ("", "no code in the answer"),
         (answer(IDENTICAL), "identical to the original"),
         (answer(RENAMED), "renames the function"),

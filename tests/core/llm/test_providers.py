@@ -171,9 +171,12 @@ def test_bad_key_is_an_http_error_whose_message_hides_the_key(openai_server) -> 
     assert wrong not in str(info.value)
 
 
-def test_garbage_bodies_are_bad_responses(openai_server, ollama_server) -> None:
-    openai_server.responder = lambda *a: {"raw": b"<html>502 gateway</html>"}
-    ollama_server.responder = lambda *a: {"raw": b"this is not ndjson\n"}
+@pytest.mark.parametrize(
+    "raw", [b"<html>502 gateway</html>", b"", b'{"choices": []}', b'{"unexpected": true}']
+)
+def test_garbage_bodies_are_bad_responses(openai_server, ollama_server, raw) -> None:
+    openai_server.responder = lambda *a: {"raw": raw}
+    ollama_server.responder = lambda *a: {"raw": raw + b"\n"}  # not NDJSON chat chunks
     with pytest.raises(ProviderError) as info:
         call_tier(
             Tier("openai", "openai", "m", openai_server.base_url, openai_server.api_key),
