@@ -1,0 +1,1 @@
+"""Alembic migrations of the Velox schema (run them with ``velox db upgrade``)."""
