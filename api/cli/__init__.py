@@ -20,6 +20,7 @@ from collections.abc import Sequence
 SUBCOMMAND_MODULES: list[str] = [
     "api.cli.db",
     "api.cli.serve",
+    "api.cli.worker",
 ]
 
 
