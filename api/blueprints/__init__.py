@@ -1,0 +1,1 @@
+"""One blueprint per resource; ``api.app.BLUEPRINTS`` lists them."""
