@@ -31,8 +31,6 @@ from core.settings import Settings
 
 Responder = Callable[[str, dict, dict], dict]
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
 
 class FakeProviderServer:
     """A threaded HTTP server on 127.0.0.1 (ephemeral port) that records every request."""
@@ -276,22 +274,19 @@ def llm_settings() -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def llm_redis_url() -> str:
-    return REDIS_URL
+def llm_redis_url(redis_url: str) -> str:
+    """The session's real Redis (tests/conftest.py)."""
+    return redis_url
 
 
 @pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A key prefix unique to this test in the real Redis; its keys are deleted after."""
+def redis_prefix(redis_url: str, redis_key_prefix: str) -> Iterator[str]:
+    """A key prefix unique to this test (under the session's); its keys are deleted after."""
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError as exc:
-        pytest.skip(f"Redis at {REDIS_URL} not reachable: {exc}")
-    prefix = f"velox-test-llm-{uuid.uuid4().hex[:12]}"
+    prefix = f"{redis_key_prefix}_llm_{uuid.uuid4().hex[:12]}"
     yield prefix
+    client = redis.Redis.from_url(redis_url)
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
     client.close()
