@@ -66,9 +66,8 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("flags, marker, count", [
-    ((), "restarting with stat", 1),               # development: Flask's reloader
-    (("--no-reload",), "booting worker with pid", 1),  # production: gunicorn
-    (("--workers", "2"), "booting worker with pid", 2),
+    ((), "restarting with stat", 1),  # development: Flask's reloader
+    (("--workers", "2", "--no-reload"), "booting worker with pid", 2),  # production: gunicorn
 ])
 def test_serve_answers_health_over_loopback(tmp_path: Path, flags, marker, count):
     proc, port, log = _serve(tmp_path, *flags)
