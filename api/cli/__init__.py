@@ -21,6 +21,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "api.cli.db",
     "api.cli.serve",
     "api.cli.worker",
+    "api.cli.scan",
 ]
 
 

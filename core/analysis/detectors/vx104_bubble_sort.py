@@ -1,0 +1,45 @@
+"""VX104 bubble-sort: a hand-written exchange sort (bubble sort and its variants) compares
+and swaps items inside two nested loops: O(n^2) comparisons.
+
+Fires on an ``if`` inside two nested loops that orders two items of one sequence and
+swaps exactly those two items (``a[j], a[j + 1] = a[j + 1], a[j]`` or via a temporary).
+
+Bad::
+
+    for i in range(len(a)):
+        for j in range(len(a) - i - 1):
+            if a[j] > a[j + 1]:
+                a[j], a[j + 1] = a[j + 1], a[j]
+
+Good::
+
+    a.sort()            # Timsort: O(n log n), in C
+"""
+
+from __future__ import annotations
+
+import ast
+
+from core.analysis.context import AnalysisContext
+from core.analysis.detectors._helpers import compares_items, swaps_in
+from core.analysis.detectors.base import Detector
+
+
+class BubbleSort(Detector):
+    id = "VX104"
+    name = "bubble-sort"
+    action_type = "algorithm_change"
+    severity = "high"
+    title = "O(n^2) bubble sort algorithm"
+    fix = "replace with the built-in list.sort() or sorted() (O(n log n))"
+    node_types = (ast.If,)
+
+    def check(self, node: ast.AST, ctx: AnalysisContext) -> None:
+        assert isinstance(node, ast.If)
+        statement_loops = [lp for lp in ctx.loops if not lp.is_comprehension]
+        if len(statement_loops) < 2:
+            return
+        for a, b in swaps_in(node.body):
+            if compares_items(node.test, a, b):
+                ctx.report(self, node)
+                return
