@@ -22,6 +22,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "api.cli.serve",
     "api.cli.worker",
     "api.cli.scan",
+    "api.cli.generate_data",
 ]
 
 
