@@ -1,0 +1,160 @@
+"""VXR015 - compile a literal regular expression once, at module level.
+
+``re.search(r"...", line)`` inside a loop looks the pattern up in ``re``'s internal
+cache (hashing the pattern and flags, and recompiling whenever more than a few hundred
+patterns have pushed it out) on every call. A module-level ``re.compile`` does that once;
+the loop calls the compiled pattern's method directly.
+
+Fires on ``re.match/search/fullmatch/findall/finditer/sub/subn/split`` calls inside a loop
+when ``re`` is imported at module level, the pattern is a string literal (or a module
+constant bound once to one) and the flags, if any, are ``re.*`` constants or integers.
+The same pattern and flags share one compiled constant. ``re.compile`` returns the very
+object ``re``'s functions use, so behaviour is identical.
+
+Bad::
+
+    import re
+
+    def error_codes(lines: list[str]) -> list[str]:
+        codes = []
+        for line in lines:
+            m = re.search(r"ERROR (\\d+)", line)
+            if m:
+                codes.append(m.group(1))
+        return codes
+
+Good::
+
+    import re
+
+    _ERROR_CODES_RE = re.compile(r"ERROR (\\d+)")
+
+    def error_codes(lines: list[str]) -> list[str]:
+        codes = []
+        for line in lines:
+            m = _ERROR_CODES_RE.search(line)
+            if m:
+                codes.append(m.group(1))
+        return codes
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from core.rules import cstutil as u
+from core.rules.base import FunctionUnit, ModuleContext, Rewrite, Rule
+
+# function -> index of its positional ``flags`` argument
+_FLAGS_AT = {
+    "match": 2, "search": 2, "fullmatch": 2, "findall": 2, "finditer": 2,
+    "sub": 4, "subn": 4, "split": 3,
+}  # fmt: skip
+
+
+class RegexPrecompile(Rule):
+    id = "VXR015"
+    name = "regex_precompile"
+    action_type = "regex_precompilation"
+    detector_ids = ("VX117",)
+    description = "Compile a literal regular expression once at module level."
+    reasoning = (
+        "Module-level re.match/search/sub calls re-look the pattern up in re's cache on "
+        "every iteration; a pattern compiled once skips that work."
+    )
+
+    def rewrite_unit(self, ctx: ModuleContext, unit: FunctionUnit) -> Rewrite | None:
+        alias = ctx.module_imports.get("re")
+        if alias is None:
+            return None
+        consts: dict[tuple[str, str], str] = {}
+        statements: list[cst.SimpleStatementLine] = []
+        anchors: list[str] = []
+        edits: dict[cst.CSTNode, u.Edit] = {}
+        for call in u.walk(unit.node):
+            mc = u.method_call(call)
+            if mc is None or not u.is_name(mc[0], alias) or mc[1] not in _FLAGS_AT:
+                continue
+            assert isinstance(call, cst.Call)
+            func = u.enclosing_scope(ctx, call)
+            if not isinstance(func, cst.FunctionDef) or not u.loops_between(ctx, call, func):
+                continue
+            if u.bound_names(ctx, func) & {alias}:
+                continue
+            split = _split_args(ctx, call, mc[1], alias)
+            if split is None:
+                continue
+            pattern, flags, rest = split
+            key = (ctx.code(pattern).strip(), ctx.code(flags).strip() if flags else "")
+            if key not in consts:
+                base = f"_{func.name.value.upper().strip('_')}_RE"
+                consts[key] = ctx.fresh_name(base)
+                compile_args = key[0] + (f", {key[1]}" if key[1] else "")
+                statements.append(u.stmt(f"{consts[key]} = {alias}.compile({compile_args})"))  # type: ignore[arg-type]
+                if isinstance(pattern, cst.Name):
+                    anchors.append(pattern.value)
+            new_call = cst.Call(func=u.expr(f"{consts[key]}.{mc[1]}"), args=rest)
+            edits[call] = u.replace_with(new_call)
+        return u.finish(
+            unit.node,
+            edits,
+            f"precompile {len(consts)} regular expression(s) at module level",
+            module_statements=statements,
+            module_anchors=anchors,
+        )
+
+
+def _split_args(  # type: ignore[no-untyped-def]
+    ctx: ModuleContext, call: cst.Call, fn: str, alias: str
+):
+    """(pattern, flags or None, remaining args for the compiled method) or None."""
+    args = list(call.args)
+    if not args or args[0].keyword is not None or args[0].star:
+        return None
+    pattern = args[0].value
+    if not _literal_pattern(ctx, pattern):
+        return None
+    flags = None
+    rest: list[cst.Arg] = []
+    for i, a in enumerate(args[1:], start=1):
+        if a.star:
+            return None
+        is_flags = (a.keyword is None and i == _FLAGS_AT[fn]) or (
+            a.keyword is not None and a.keyword.value == "flags"
+        )
+        if is_flags:
+            flags = a.value
+            continue
+        if a.keyword is not None and a.keyword.value == "pattern":
+            return None
+        rest.append(a)
+    if flags is not None and not _constant_flags(flags, alias):
+        return None
+    if rest:
+        rest[-1] = rest[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return pattern, flags, rest
+
+
+def _literal_pattern(ctx: ModuleContext, e: cst.BaseExpression) -> bool:
+    if isinstance(e, cst.SimpleString | cst.ConcatenatedString):
+        return True
+    if not isinstance(e, cst.Name) or e.value not in ctx.module_bindings:
+        return False
+    stores = [n for n in u.var_names(ctx, ctx.module, e.value) if u.is_store(ctx, n)]
+    if len(stores) != 1 or u.enclosing_scope(ctx, stores[0]) is not None:
+        return False
+    target = ctx.parents.get(stores[0])
+    assign = ctx.parents.get(target) if isinstance(target, cst.AssignTarget) else None
+    return isinstance(assign, cst.Assign) and isinstance(
+        assign.value, cst.SimpleString | cst.ConcatenatedString
+    )
+
+
+def _constant_flags(e: cst.BaseExpression, alias: str) -> bool:
+    if isinstance(e, cst.Integer):
+        return True
+    if isinstance(e, cst.Attribute):
+        return u.is_name(e.value, alias) and e.attr.value.isupper()
+    if isinstance(e, cst.BinaryOperation) and isinstance(e.operator, cst.BitOr):
+        return _constant_flags(e.left, alias) and _constant_flags(e.right, alias)
+    return False
