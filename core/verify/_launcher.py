@@ -297,8 +297,8 @@ def main(config_path: str) -> None:
         except OSError as exc:
             problems.append(f"loopback: {exc}")
     uid = cfg.get("uid") if root else None
-    # without a mount namespace, the uid must be able to reach the interpreter as it is
-    if uid is not None and "mountns" not in iso and plan_covers(
+    # when the covers are not all in place, the uid must reach the interpreter as things are
+    if uid is not None and "private_tmp" not in iso and plan_covers(
             cfg.get("required_paths", []), [], [], 0):
         uid = None
         problems.append("interpreter not reachable by an unprivileged uid; staying root")

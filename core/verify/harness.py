@@ -333,8 +333,13 @@ def _compare(plan: dict, clock: runtime.PinnedClock, real_ns: Any) -> dict[str, 
     per_call = float(plan.get("per_call_timeout", 5.0))
     factor = float(plan.get("candidate_timeout_factor", 10.0))
     result: dict[str, Any] = {"mode": "compare", "calls_compared": 0, "by_source": {},
-                              "skipped": {}, "usable": [], "original_ns": {},
-                              "candidate_ns": {}}
+                              "by_function": {}, "skipped": {}, "usable": [],
+                              "original_ns": {}, "candidate_ns": {}}
+
+    def count(qualname: str, source: str) -> None:
+        result["calls_compared"] += 1
+        result["by_source"][source] = result["by_source"].get(source, 0) + 1
+        result["by_function"][qualname] = result["by_function"].get(qualname, 0) + 1
 
     def skip(reason: str) -> None:
         result["skipped"][reason] = result["skipped"].get(reason, 0) + 1
@@ -397,8 +402,7 @@ def _compare(plan: dict, clock: runtime.PinnedClock, real_ns: Any) -> dict[str, 
         verdict = _judge(eo, ec, tol, qualname, source, item.get("label") or "")
         if verdict:
             return {**result, **verdict}
-        result["calls_compared"] += 1
-        result["by_source"][source] = result["by_source"].get(source, 0) + 1
+        count(qualname, source)
         if raised is None:
             result["usable"].append(index)
             result["original_ns"][str(index)] = eo["ns"]
@@ -419,8 +423,7 @@ def _compare(plan: dict, clock: runtime.PinnedClock, real_ns: Any) -> dict[str, 
             verdict = _judge(eo, ec, tol, qualname, "doctest", example["source"].strip())
             if verdict:
                 return {**result, **verdict}
-            result["calls_compared"] += 1
-            result["by_source"]["doctest"] = result["by_source"].get("doctest", 0) + 1
+            count(qualname, "doctest")
     return {**result, "status": "equivalent",
             "reason": f"{result['calls_compared']} calls behave the same"}
 

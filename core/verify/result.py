@@ -31,6 +31,7 @@ class VerificationResult:
     # behaviour
     calls_compared: int = 0
     calls_by_source: dict[str, int] = field(default_factory=dict)
+    calls_by_function: dict[str, int] = field(default_factory=dict)
     inputs_skipped: dict[str, int] = field(default_factory=dict)
     mismatch: dict[str, Any] | None = None
     # the user's tests on the patched copy

@@ -11,8 +11,8 @@ Order and rules:
    call sites; generated inputs (see ``inputs.py``).
 4. Behaviour (sandbox, ``compare``): per call, return value, mutated arguments, exception
    type and message, stdout; doctest snippets. → ``not_equivalent`` / ``timeout`` /
-   ``crashed`` / ``resource_limit``; ``skipped`` when no input could be compared (a
-   candidate is never validated without compared calls).
+   ``crashed`` / ``resource_limit``; ``skipped`` when a target got no compared call (a
+   candidate is never validated without compared calls on every changed function).
 5. Measurement (sandbox, ``measure``) on the inputs where the original returns normally;
    the acceptance rule is ``measure.score_measurement`` → ``no_speedup`` when refused.
    Measuring comes before the tests so a candidate with no gain does not pay for a test
@@ -223,6 +223,7 @@ def _verify(result: VerificationResult, original: str, candidate: str, *, settin
         return
     result.calls_compared = int(payload.get("calls_compared", 0))
     result.calls_by_source = dict(payload.get("by_source", {}))
+    result.calls_by_function = dict(payload.get("by_function", {}))
     result.inputs_skipped = dict(payload.get("skipped", {}))
     status = payload.get("status")
     if status != "equivalent":
@@ -233,9 +234,12 @@ def _verify(result: VerificationResult, original: str, candidate: str, *, settin
         _set(result, mapped, str(payload.get("reason", status)))
         return
     usable = [int(i) for i in payload.get("usable", [])]
-    if result.calls_compared == 0:
-        skipped = ", ".join(f"{k}: {v}" for k, v in result.inputs_skipped.items()) or "none found"
-        _set(result, "skipped", f"no inputs to compare behaviour on ({skipped})")
+    unreached = [f for f in result.functions if not result.calls_by_function.get(f)]
+    if unreached:
+        dropped = ", ".join(f"{k}: {v}" for k, v in result.inputs_skipped.items())
+        _set(result, "skipped", f"no input to compare behaviour on reached "
+                                f"{', '.join(unreached)} (inputs dropped: {dropped or 'none'}; "
+                                "instance methods need recorded calls or doctests)")
         return
     if not usable:
         _set(result, "skipped", f"behaviour matched on {result.calls_compared} calls, but no "

@@ -66,6 +66,23 @@ def test_memoized_fibonacci_is_validated_with_a_measured_speedup():
     assert set(result.to_dict()) >= {"validation_status", "speedup", "tests_run", "reason"}
 
 
+def test_fallback_isolation_still_verifies():
+    options = VerifyOptions(**{**FAST.__dict__, "isolation": "minimal"})
+    result = verify(FIB, FIB_CACHED, ["fibonacci"], options=options)
+    assert result.validation_status == "validated", result.reason
+    assert result.isolation == ["rlimits"]
+
+
+def test_a_method_without_recorded_calls_is_not_validated():
+    original = "class Acc:\n    def total(self, xs):\n        t = 0\n        for x in xs:\n" \
+               "            t += x\n        return t\n\ndef helper(n: int) -> int:\n    return n\n"
+    candidate = original.replace("t = 0\n        for x in xs:\n            t += x\n"
+                                 "        return t", "return sum(xs)")
+    assert candidate != original
+    result = verify(original, candidate, ["Acc.total"])
+    assert result.validation_status == "skipped" and "Acc.total" in result.reason
+
+
 def test_off_by_one_is_not_equivalent():
     wrong = FIB.replace("n <= 1", "n <= 2")
     result = verify(FIB, wrong, ["fibonacci"])
@@ -176,7 +193,7 @@ BASE = "def f(n: int) -> int:\n    return n + 1\n"
 HOSTILE = {
     "infinite-loop": ("def f(n: int) -> int:\n    while True:\n        pass\n", "timeout"),
     "memory-bomb": ("def f(n: int) -> int:\n    x = []\n    while True:\n"
-                    "        x.append(bytearray(64 << 20))\n", "resource_limit"),
+                    "        x.append(bytes(256 << 20))\n", "resource_limit"),
     "fork-bomb": ("import os\ndef f(n: int) -> int:\n    while True:\n        os.fork()\n",
                   "resource_limit"),
     "disk-fill": ("def f(n: int) -> int:\n    i = 0\n    while True:\n"
