@@ -42,6 +42,8 @@ def decode_source(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
+        if "invalid or missing" in str(exc.msg):  # no cookie, and the first lines are not UTF-8
+            raise ValueError("not valid utf-8 text") from None
         raise ValueError(f"bad encoding declaration: {exc.msg}") from None
     try:
         text = data.decode(encoding)
