@@ -27,6 +27,7 @@ BLUEPRINTS: list[str] = [
     "api.blueprints.health:bp",
     "api.blueprints.jobs:bp",
     "api.blueprints.scan:bp",
+    "api.blueprints.optimize:bp",
 ]
 
 
