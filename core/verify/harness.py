@@ -1,5 +1,5 @@
 """The in-sandbox side of verification (copied into the stage as ``velox_harness.py`` and run
-as ``python -I velox_harness.py PLAN``; standard library only).
+as ``python -s -P -B velox_harness.py PLAN``; standard library only).
 
 Modes (``plan["mode"]``):
 

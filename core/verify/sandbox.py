@@ -70,6 +70,10 @@ BOOT_FILES = {
 }
 PRIVATE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")
 UID_RANGE = (0x70000000, 0x70FFFFFF)  # above the usual container ranges; never a real user
+# How sandboxed Python starts: no user site-packages (-s), neither the script's folder nor
+# the working directory on sys.path (-P), no bytecode files (-B). Not -I/-E: the
+# environment is ours already, and PYTHONHASHSEED=0 must take effect.
+PYTHON_FLAGS = (sys.executable, "-s", "-P", "-B")
 
 Isolation = Literal["auto", "minimal"]
 
@@ -548,14 +552,14 @@ def _kill_tree(proc: subprocess.Popen, uid: int | None, stat_buf: _Capped, stage
 def run_python(code: str, *, limits: SandboxLimits | None = None,
                isolation: Isolation = "auto", env: Mapping[str, str] | None = None,
                ) -> SandboxResult:
-    """Convenience: run a Python snippet (``python -I main.py``) in the sandbox. The fallback
-    guards are installed first when the host needs them."""
+    """Convenience: run a Python snippet (``main.py``) in the sandbox. The fallback guards
+    are installed first when the host needs them."""
     prelude = (
         "import sys\nsys.path.insert(0, sys.argv[1])\n"
         "import velox_runtime\nvelox_runtime.apply_guards_from_env()\ndel sys.path[0]\n"
     )
     return run_sandboxed(
-        [sys.executable, "-I", "{stage}/main.py", "{stage}/boot"],
+        [*PYTHON_FLAGS, "{stage}/main.py", "{stage}/boot"],
         files={"main.py": prelude + code},
         limits=limits, isolation=isolation, env=env,
     )

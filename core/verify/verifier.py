@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 import threading
 import time
 from collections import OrderedDict
@@ -53,7 +52,13 @@ from core.verify.measure import (
     score_measurement,
 )
 from core.verify.result import VerificationResult
-from core.verify.sandbox import Isolation, SandboxLimits, SandboxResult, run_sandboxed
+from core.verify.sandbox import (
+    PYTHON_FLAGS,
+    Isolation,
+    SandboxLimits,
+    SandboxResult,
+    run_sandboxed,
+)
 
 _MODULE_NAME = __import__("re").compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 
@@ -360,7 +365,7 @@ def _run_harness(layout: _Layout, plan: dict[str, Any], limits: SandboxLimits,
     files = dict(layout.files)
     files["plan.json"] = json.dumps(plan)
     return run_sandboxed(
-        [sys.executable, "-I", "{stage}/boot/velox_harness.py", "{stage}/plan.json"],
+        [*PYTHON_FLAGS, "{stage}/boot/velox_harness.py", "{stage}/plan.json"],
         files=files, stage_dirs=layout.stage_dirs, limits=limits, isolation=opts.isolation,
     )
 

@@ -44,14 +44,17 @@ def test_runs_code_with_a_scrubbed_environment(monkeypatch):
         "import velox_runtime\n"
         "velox_runtime.send_json({'secret': os.environ.get('VELOX_TEST_SECRET'),\n"
         "                         'hashseed': os.environ.get('PYTHONHASHSEED'),\n"
-        "                         'cwd': os.getcwd()})\n"
+        "                         'hash': hash('velox'), 'cwd': os.getcwd()})\n"
         "print('hello')\n",
         limits=LIMITS,
     )
     assert result.status == "ok", result.summary()
     assert result.stdout == "hello\n"
     payload = result.last_json("secret")
-    assert payload == {"secret": None, "hashseed": "0", "cwd": payload["cwd"]}
+    assert payload["secret"] is None and payload["hashseed"] == "0"
+    again = run_python("import velox_runtime\nvelox_runtime.send_json({'hash': hash('velox')})\n",
+                       limits=LIMITS)
+    assert again.last_json("hash")["hash"] == payload["hash"]  # the seed took effect
     assert payload["cwd"].endswith("/work")
     assert "rlimits" in result.isolation
 
