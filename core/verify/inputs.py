@@ -11,7 +11,8 @@ user's tests, both ahead of these):
 - ``generated``: hypothesis draws (deterministic: ``derandomize=True``) from the
   parameters' annotations, else from their defaults, else from how the body uses them
   (``n - 1`` and ``range(n)`` say int, ``s.split()`` says str, ``xs[i]``/``len(xs)`` say
-  list, ``d.items()`` says dict), else small ints. Sizes are capped (ints -5..20,
+  list, ``d.items()`` says dict), else small ints. Guessed types are used only for a
+  function that has no better input (explicit, recorded, doctest, call site). Sizes are capped (ints -5..20,
   collections of at most 12 items) because exponential code is exactly what gets
   optimized; the harness also drops inputs the original cannot finish within its per-call
   limit and generated inputs it rejects with TypeError/AttributeError (wrong guess).
@@ -361,8 +362,14 @@ def draw(strategy: Any, n: int) -> list[Any]:
     return out
 
 
-def generated_inputs(source: str, qualname: str, n: int = 25) -> list[CallInput]:
-    """Generated calls for one target (empty for instance methods and classmethods)."""
+def generated_inputs(source: str, qualname: str, n: int = 25, *,
+                     allow_guess: bool = True) -> list[CallInput]:
+    """Generated calls for one target (empty for instance methods and classmethods).
+
+    With ``allow_guess=False`` nothing is generated when a parameter's type would have to
+    be guessed from usage: real inputs (recorded, doctest...) say more than a guess, and a
+    guess outside the function's domain would flag differences nobody can hit.
+    """
     if n <= 0:
         return []
     tree = ast.parse(source)
@@ -385,13 +392,19 @@ def generated_inputs(source: str, qualname: str, n: int = 25) -> list[CallInput]
             except ValueError:
                 strat = None
         if strat is None:
+            if not allow_guess:
+                return []
             strat = infer_from_usage(node, param.arg)
         pos_strats.append(strat)
     kw_strats = {}
     for param, default in zip(a.kwonlyargs, a.kw_defaults, strict=True):
         if default is not None:
             continue  # keep the default
-        strat = strategy_for_annotation(param.annotation) or infer_from_usage(node, param.arg)
+        strat = strategy_for_annotation(param.annotation)
+        if strat is None:
+            if not allow_guess:
+                return []
+            strat = infer_from_usage(node, param.arg)
         kw_strats[param.arg] = strat
     whole = st.tuples(st.tuples(*pos_strats), st.fixed_dictionaries(kw_strats))
     seen: set[bytes] = set()

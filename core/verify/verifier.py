@@ -321,8 +321,10 @@ def _collect_inputs(original: str, functions: list[str],
         ordered += baseline.recorded
     ordered += doc_calls
     ordered += inputs_mod.call_site_inputs(original, functions)
+    better = {ci.fn for ci in ordered}
     for fn in functions:
-        ordered += inputs_mod.generated_inputs(original, fn, opts.generated_per_function)
+        ordered += inputs_mod.generated_inputs(original, fn, opts.generated_per_function,
+                                               allow_guess=fn not in better)
     per_fn: dict[str, int] = {}
     seen: set[tuple[str, bytes]] = set()
     kept = []
@@ -442,8 +444,9 @@ def _measure_step(result: VerificationResult, layout: _Layout,
         _set(result, "skipped", "validation disabled")
         return
     if score.accepted:
-        _set(result, "validated", f"{result.calls_compared} calls behave the same; "
-                                  f"{score.reason}")
+        calls = "1 call behaves" if result.calls_compared == 1 else \
+            f"{result.calls_compared} calls behave"
+        _set(result, "validated", f"{calls} the same; {score.reason}")
     else:
         _set(result, "no_speedup", score.reason)
 

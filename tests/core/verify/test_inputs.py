@@ -93,6 +93,11 @@ def test_generated_from_usage_when_unannotated():
     assert all(isinstance(a[0], dict) for a, _ in _args(generated_inputs(SOURCE, "lookup", 5)))
 
 
+def test_guessing_can_be_refused_but_annotations_still_generate():
+    assert generated_inputs(SOURCE, "fib", 5, allow_guess=False) == []
+    assert len(generated_inputs(SOURCE, "words", 5, allow_guess=False)) == 5
+
+
 def test_no_generated_inputs_for_instance_methods_but_for_static_ones():
     assert generated_inputs(SOURCE, "Box.get", 5) == []
     assert all(isinstance(a[0], int) for a, _ in _args(generated_inputs(SOURCE, "Box.twice", 5)))
