@@ -23,6 +23,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "api.cli.worker",
     "api.cli.scan",
     "api.cli.generate_data",
+    "api.cli.pretrain",
 ]
 
 
