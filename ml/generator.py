@@ -415,14 +415,21 @@ def _key(rec: dict[str, Any]) -> tuple:
 
 def load_real_transitions(settings: Any) -> tuple[list[dict[str, Any]], int, int, int]:
     """(records, from db, from feedback, skipped): optimization_episodes rows (when the
-    database is reachable) then feedback lines that are not already among them."""
+    database is reachable), then the feedback lines that are not already among them.
+
+    Every attempt is stored in both places, so a feedback line is dropped when an equal
+    row was read from the database — as many times as that row occurs (equal attempts,
+    e.g. repeated ``no_change`` steps, are kept as often as they happened)."""
+    from collections import Counter  # noqa: PLC0415
+
     from ml.feedback import read_db_episodes, read_feedback_records  # noqa: PLC0415
 
-    seen: set[tuple] = set()
+    db_seen: Counter[tuple] = Counter()
     out: list[dict[str, Any]] = []
     skipped = 0
     counts = []
-    for source in (read_db_episodes(settings), read_feedback_records(settings.feedback_path)):
+    for i, source in enumerate((read_db_episodes(settings),
+                                read_feedback_records(settings.feedback_path))):
         added = 0
         for rec in source:
             norm = _normalise(rec)
@@ -430,9 +437,11 @@ def load_real_transitions(settings: Any) -> tuple[list[dict[str, Any]], int, int
                 skipped += 1
                 continue
             k = _key(norm)
-            if k in seen:
+            if i == 0:
+                db_seen[k] += 1
+            elif db_seen[k] > 0:
+                db_seen[k] -= 1
                 continue
-            seen.add(k)
             out.append(norm)
             added += 1
         counts.append(added)

@@ -24,6 +24,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "api.cli.scan",
     "api.cli.generate_data",
     "api.cli.pretrain",
+    "api.cli.policy",
 ]
 
 
