@@ -28,6 +28,8 @@ BLUEPRINTS: list[str] = [
     "api.blueprints.jobs:bp",
     "api.blueprints.scan:bp",
     "api.blueprints.optimize:bp",
+    "api.blueprints.train:bp",
+    "api.blueprints.metrics:bp",
 ]
 
 
