@@ -109,3 +109,13 @@ def test_shadow_training_after_n_new_records_and_metrics(ml_settings, small_data
     active = metrics["active_policy"]
     assert active["matched_records"] > 0  # the heuristic agrees with some logged actions
     assert active["avg_reward"] is not None
+
+
+def test_shadow_training_is_scheduled_on_the_gpu_queue(ml_settings):
+    from tasks.celery_app import BEAT_SCHEDULE, TASK_MODULES
+    from tasks.train import SHADOW_TASK, train_shadow_task
+
+    entry = next(e for e in BEAT_SCHEDULE.values() if e["task"] == SHADOW_TASK)
+    assert entry["options"]["queue"] == "gpu" and "tasks.train" in TASK_MODULES
+    # run the task body in process: no feedback yet, so nothing to train
+    assert train_shadow_task.run(min_new_records=5)["status"] == "skipped"
