@@ -388,6 +388,21 @@ def _note_call_mutations(node: ast.Call, ctx: AnalysisContext, mutated: set[str]
                 mutated.add(base)
 
 
+def only_rebinding_in_loop(name: str, target: ast.Name, ctx: AnalysisContext) -> bool:
+    """``target`` (a Store of ``name``) is the only place the innermost loop rebinds
+    ``name``: its value carries over from one iteration to the next."""
+    for root in loop_region(ctx.loops[-1]):
+        for sub in ast.walk(root):
+            if (
+                isinstance(sub, ast.Name)
+                and sub.id == name
+                and not isinstance(sub.ctx, ast.Load)
+                and sub is not target
+            ):
+                return False
+    return True
+
+
 def root_name(node: ast.AST) -> str | None:
     """``x`` for ``x``, ``x.a.b``, ``x[i].a``; None otherwise."""
     while isinstance(node, ast.Attribute | ast.Subscript | ast.Starred):

@@ -3,8 +3,10 @@ arguments one step smaller (``n - 1``, ``n - 2``, ``i + 1``) recomputes the same
 subproblems an exponential number of times.
 
 Fires when at least two self-calls can run in the same invocation (not in exclusive
-``if``/``else`` branches), each passes a parameter shifted by a constant, and nothing
-memoizes: no ``functools.cache``/``lru_cache``-style decorator, no memo dict.
+``if``/``else`` branches), each passes a parameter shifted by a constant and has its
+result used (a call made as a bare statement runs for its side effects, like drawing or
+moving Hanoi discs, and must not be cached), and nothing memoizes: no
+``functools.cache``/``lru_cache``-style decorator, no memo dict.
 
 Bad::
 
@@ -50,10 +52,12 @@ class ExponentialRecursion(Detector):
             return
         a = node.args
         params = {arg.arg for arg in [*a.posonlyargs, *a.args, *a.kwonlyargs]}
-        shifted = [c for c in calls if _shifts_param(c, params)]
+        paths = ctx.scope.cache.get("self_call_paths", {})
+        shifted = [
+            c for c in calls if _shifts_param(c, params) and _result_used(paths.get(id(c)), c)
+        ]
         if len(shifted) < 2:
             return
-        paths = ctx.scope.cache.get("self_call_paths", {})
         for i, first in enumerate(shifted):
             for second in shifted[i + 1 :]:
                 if _can_cooccur(paths.get(id(first)), paths.get(id(second))):
@@ -83,6 +87,12 @@ def _memoized(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
         if isinstance(sub, ast.Subscript) and isinstance(sub.ctx, ast.Store):
             return True  # results stored somewhere: a hand-written memo
     return False
+
+
+def _result_used(path: tuple[ast.AST, ...] | None, call: ast.Call) -> bool:
+    """The call's value feeds a computation: a call made as a bare statement is run for
+    its effects (drawing, moving discs), and caching it would skip them."""
+    return bool(path) and len(path) >= 2 and not isinstance(path[-2], ast.Expr)
 
 
 def _shifts_param(call: ast.Call, params: set[str]) -> bool:

@@ -2,7 +2,8 @@
 a loop it makes counting O(n^2).
 
 Fires inside loops when ``seq`` is the collection the enclosing loop walks, or a list the
-function builds itself.
+function builds itself (not rebuilt on each iteration) queried with a value that changes
+from one iteration to the next.
 
 Bad::
 
@@ -43,8 +44,14 @@ def scanned_sequence(node: ast.AST, ctx: AnalysisContext, method: str) -> str | 
         isinstance(loop_iter(lp), ast.Name) and loop_iter(lp).id == name  # type: ignore[union-attr]
         for lp in ctx.loops
     )
-    if walked or facts.is_local_list(name, ctx):
+    if walked:
         return name
+    if facts.is_local_list(name, ctx):
+        loop = facts.loop_facts(ctx.loops[-1], ctx)
+        # a list rebuilt on every iteration, or a query that does not change with the
+        # loop, is not a quadratic count
+        if name not in loop.stores and facts.names_in(node.args[0]) & loop.stores:
+            return name
     return None
 
 

@@ -2,7 +2,8 @@
 on every iteration, copying all items so far: O(n^2).
 
 Fires inside loops when one side of the ``+`` is the target itself and the other a list
-or tuple display or comprehension, or the target is a list this function builds.
+or tuple display or comprehension, or the target is a list this function builds, and the
+loop rebinds the target only there (so it grows across iterations).
 
 Bad::
 
@@ -49,6 +50,8 @@ class ListConcatInLoop(Detector):
         right_self = isinstance(value.right, ast.Name) and value.right.id == name
         if not (left_self or right_self):
             return
+        if not facts.only_rebinding_in_loop(name, node.targets[0], ctx):  # type: ignore[attr-defined]
+            return  # rebound from fresh data on each iteration: one concatenation per item
         other = value.right if left_self else value.left
         if isinstance(other, _DISPLAYS) or facts.is_local_list(name, ctx):
             if isinstance(other, ast.Tuple) and facts.is_local_str(name, ctx):

@@ -2,7 +2,7 @@
 every iteration re-sorts the whole list each time.
 
 Fires on ``lst.sort()`` inside a loop that also appends to, extends or inserts into
-``lst``.
+``lst``, when ``lst`` is not created afresh on each iteration.
 
 Bad::
 
@@ -49,7 +49,10 @@ class SortAfterAppendInLoop(Detector):
         if not found or not isinstance(found[0], ast.Name):
             return
         name = found[0].id
-        for call in facts.loop_facts(ctx.loops[-1], ctx).calls:
+        loop = facts.loop_facts(ctx.loops[-1], ctx)
+        if name in loop.stores:
+            return  # built afresh on each iteration, then sorted once: fine
+        for call in loop.calls:
             grow = method_call(call, *_GROW)
             if grow and isinstance(grow[0], ast.Name) and grow[0].id == name:
                 ctx.report(self, node, title=f"list {name!r} re-sorted on every iteration")

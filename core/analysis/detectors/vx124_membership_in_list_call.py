@@ -1,6 +1,10 @@
-"""VX124 membership-in-list-call: ``x in list(d.keys())``, ``x in list(s)``,
-``x in sorted(s)`` build a new list (or sort) just to scan it: O(n) where the container
-itself answers in O(1) (dict, set) or at least without the copy.
+"""VX124 membership-in-list-call: ``x in list(d.keys())`` (or ``tuple(...)``/``sorted(...)``
+of a dict view) copies the keys into a list just to scan it: O(n) plus a copy where the
+dict answers in O(1).
+
+Only dict views (``.keys()``, ``.values()``, ``.items()``) count: for them the direct
+test means the same thing. ``x in list(obj)`` in general does not (strings test
+substrings, objects may define or block ``__contains__``), so it is left alone.
 
 Bad::
 
@@ -9,7 +13,7 @@ Bad::
 
 Good::
 
-    if key in config:
+    if key in config:              # or: value in config.values() (no copy)
         ...
 """
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 import ast
 
 from core.analysis.context import AnalysisContext
-from core.analysis.detectors._helpers import builtin_call
+from core.analysis.detectors._helpers import builtin_call, method_call
 from core.analysis.detectors.base import Detector
 
 
@@ -27,8 +31,8 @@ class MembershipInListCall(Detector):
     name = "membership-in-list-call"
     action_type = "data_structure_optimization"
     severity = "medium"
-    title = "membership tested on a freshly built list/tuple copy"
-    fix = "test membership on the container itself (x in d, x in s)"
+    title = "membership tested on a list copy of a dict view"
+    fix = "test membership on the dict (or the view) itself: x in d, x in d.values()"
     node_types = (ast.Compare,)
 
     def check(self, node: ast.AST, ctx: AnalysisContext) -> None:
@@ -37,6 +41,10 @@ class MembershipInListCall(Detector):
             if not isinstance(op, ast.In | ast.NotIn):
                 continue
             name = builtin_call(comparator, ctx, "list", "tuple", "sorted")
-            if name and len(comparator.args) == 1 and not comparator.keywords:  # type: ignore[attr-defined]
-                ctx.report(self, node, title=f"membership tested on {name}(...) built for the test")
+            if not name or len(comparator.args) != 1 or comparator.keywords:  # type: ignore[attr-defined]
+                continue
+            view = comparator.args[0]  # type: ignore[attr-defined]
+            found = method_call(view, "keys", "values", "items")
+            if found and not view.args and not view.keywords:  # type: ignore[attr-defined]
+                ctx.report(self, node, title=f"membership tested on {name}(...{found[1]}()) built for the test")
                 return

@@ -1,6 +1,10 @@
 """VX133 slice-shrink-in-loop: ``s = s[1:]`` (or ``s = s[:-1]``) in a loop copies all the
 remaining items on every iteration: O(n^2) for consuming a sequence.
 
+Fires when the loop rebinds the name only there, so the shrinking sequence carries over
+from one iteration to the next (a one-off trim of a fresh value, ``opt = opt[:-1]`` on
+each item, does not count).
+
 Bad::
 
     while data:
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import ast
 
+from core.analysis import facts
 from core.analysis.context import AnalysisContext
 from core.analysis.detectors._helpers import simple_assign
 from core.analysis.detectors.base import Detector
@@ -48,5 +53,8 @@ class SliceShrinkInLoop(Detector):
         lower, upper = value.slice.lower, value.slice.upper
         front = lower is not None and upper is None and const_int(lower) not in (None, 0)
         back = lower is None and upper is not None and (const_int(upper) or 0) < 0
-        if (front and (const_int(lower) or 0) > 0) or back:
-            ctx.report(self, node, title=f"{name!r} consumed by re-slicing inside a loop")
+        if not ((front and (const_int(lower) or 0) > 0) or back):
+            return
+        if not facts.only_rebinding_in_loop(name, node.targets[0], ctx):
+            return  # rebound from fresh data each iteration: a one-off trim, not consumption
+        ctx.report(self, node, title=f"{name!r} consumed by re-slicing inside a loop")

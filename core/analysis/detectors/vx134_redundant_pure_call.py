@@ -1,6 +1,6 @@
-"""VX134 redundant-pure-call: the same ``sum(x)``/``max(x)``/``min(x)``/``sorted(x)``/
-``len``-free O(n) builtin call appears twice in one statement (or in an ``if`` test and the
-first statement of its body), computing the same result twice.
+"""VX134 redundant-pure-call: the same ``sum(x)``/``max(x)``/``min(x)`` call appears twice
+in one statement (or in an ``if`` test and the first statement of its body), scanning the
+same data twice for the same value.
 
 Fires only when the statement calls nothing but pure builtins and non-mutating methods,
 so the argument cannot change between the two calls.
@@ -26,7 +26,8 @@ from core.analysis.context import AnalysisContext
 from core.analysis.detectors._helpers import builtin_call, shape
 from core.analysis.detectors.base import Detector
 
-_FUNCS = ("sum", "max", "min", "sorted", "set", "frozenset", "tuple", "list")
+# Constructors (list, set, sorted...) are left out: two copies are often wanted.
+_FUNCS = ("sum", "max", "min")
 
 
 class RedundantPureCall(Detector):

@@ -2,8 +2,10 @@
 (``out.append(x)``, ``seen.add(x)``, ``d[k] = v`` over another dict's items) makes one
 interpreted call per item where one batched call does the same in C.
 
-Fires when the loop body is that single statement adding the loop variable unchanged.
-A fresh ``[]`` just before the loop is VX128's case.
+Fires when the loop body is that single statement adding the loop variable unchanged to
+a list/set/dict the function creates itself (another object's ``append`` may be all it
+offers, or be the very ``extend`` being written). A fresh ``[]`` just before the loop is
+VX128's case.
 
 Bad::
 
@@ -22,10 +24,30 @@ from __future__ import annotations
 
 import ast
 
+from core.analysis import facts
 from core.analysis.context import AnalysisContext
-from core.analysis.detectors._helpers import method_call, same
+from core.analysis.detectors._helpers import builtin_call, method_call, same
 from core.analysis.detectors.base import Detector
 from core.analysis.detectors.vx128_append_loop_to_comprehension import fresh_list_before
+
+_COLLECTION_CALLS = frozenset({"list", "set", "dict", "sorted"})
+
+
+def _local_collection(name: str, ctx: AnalysisContext) -> bool:
+    """``name`` is bound in this function only to a list/set/dict it creates."""
+    bindings = facts.scope_facts(ctx.scope).bindings.get(name)
+    if not bindings or ctx.scope.kind != "function":
+        return False
+    for b in bindings:
+        value = b.value
+        if b.kind != "assign":
+            return False
+        if isinstance(value, ast.List | ast.Set | ast.Dict | ast.ListComp | ast.SetComp | ast.DictComp):
+            continue
+        if builtin_call(value, ctx, *_COLLECTION_CALLS):  # type: ignore[arg-type]
+            continue
+        return False
+    return True
 
 
 class BatchAddLoop(Detector):
@@ -57,7 +79,9 @@ class BatchAddLoop(Detector):
                 and not same(receiver, node.iter)
             ):
                 return
-            if isinstance(receiver, ast.Name) and method == "append" and fresh_list_before(ctx, node, receiver.id):
+            if not (isinstance(receiver, ast.Name) and _local_collection(receiver.id, ctx)):
+                return  # an arbitrary object's append() may be all it has (or be extend itself)
+            if method == "append" and fresh_list_before(ctx, node, receiver.id):
                 return
             batched = "extend" if method == "append" else "update"
             ctx.report(self, node, title=f"items {method}ed one by one in a loop", fix=f"use one {batched}() call with the iterable")
@@ -79,5 +103,7 @@ class BatchAddLoop(Detector):
             and same(dst.slice, target.elts[0])
             and same(stmt.value, target.elts[1])
             and not same(dst.value, found[0])
+            and isinstance(dst.value, ast.Name)
+            and _local_collection(dst.value.id, ctx)
         ):
             ctx.report(self, node, title="dict items copied one by one in a loop", fix="use one dict.update() call")

@@ -2,9 +2,9 @@
 spend most of their time waiting on the network, one at a time.
 
 Fires on ``requests``/``httpx`` request functions and ``urllib.request.urlopen`` called
-inside a ``for`` loop or comprehension (``while`` loops, which often page through
-results that depend on the previous one, are left alone), unless the loop also sleeps
-(deliberate rate limiting).
+inside a ``for`` loop or comprehension with the loop's own item as the URL and the
+response used (``while`` loops, which often page through results that depend on the
+previous one, are left alone), unless the loop also sleeps (deliberate rate limiting).
 
 Bad::
 
@@ -26,6 +26,7 @@ import ast
 
 from core.analysis import facts
 from core.analysis.context import AnalysisContext
+from core.analysis.detectors._helpers import target_names
 from core.analysis.detectors.base import Detector
 
 _CALLS = tuple(
@@ -50,6 +51,12 @@ class SequentialNetworkIO(Detector):
         assert isinstance(node, ast.Call)
         if not any(ctx.resolves_to(node.func, name) for name in _CALLS):
             return
+        url = node.args[0] if node.args else None
+        targets = target_names(getattr(ctx.loops[-1].node, "target", ast.Tuple(elts=[])))
+        if url is None or facts.root_name(url) not in targets:
+            return  # not one request per item of a collection of URLs
+        if isinstance(ctx.parent, ast.Expr):
+            return  # response unused: probing for an error, not fetching
         for call in facts.loop_facts(ctx.loops[-1], ctx).calls:
             if ctx.resolves_to(call.func, "time.sleep") or ctx.resolves_to(call.func, "asyncio.sleep"):
                 return

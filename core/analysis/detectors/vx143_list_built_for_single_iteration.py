@@ -4,7 +4,8 @@ builtin, holds every item in memory at once for nothing.
 
 Fires when the local is bound only there, read exactly once, that read is a loop's
 iterable or the sole argument of ``sum``/``any``/``all``/``min``/``max``/``set``/
-``sorted``/``tuple``/``"".join``, it does not sit in a loop the assignment is not in, and
+``sorted``/``tuple`` (not ``str.join``, which is faster on a list) in the very next
+statement (so no other effects run in between when the items are made lazily), it does not sit in a loop the assignment is not in, and
 the consuming loop does not change what the comprehension reads.
 
 Bad::
@@ -23,7 +24,7 @@ import ast
 
 from core.analysis import facts
 from core.analysis.context import AnalysisContext
-from core.analysis.detectors._helpers import builtin_call, method_call
+from core.analysis.detectors._helpers import block_position, builtin_call, method_call
 from core.analysis.detectors.base import Detector
 
 _REDUCERS = ("sum", "any", "all", "min", "max", "set", "sorted", "tuple", "frozenset")
@@ -58,12 +59,18 @@ class ListBuiltForSingleIteration(Detector):
         if isinstance(parent, ast.For | ast.AsyncFor | ast.comprehension) and parent.iter is use:
             consumer = parent
         elif isinstance(parent, ast.Call) and len(parent.args) == 1 and parent.args[0] is use:
-            if not (builtin_call(parent, ctx, *_REDUCERS) or _is_join(parent)):
-                return
+            if not builtin_call(parent, ctx, *_REDUCERS):
+                return  # str.join() builds a list from a generator anyway: a list is faster
         else:
             return
         if any(isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) for n in path[1:-1]):
             return  # read in a closure: may run many times
+        position = block_position(ctx, node)
+        if position is None or position[1] + 1 >= len(position[0]):
+            return
+        following = position[0][position[1] + 1]
+        if not any(n is following for n in path):
+            return  # other statements run in between: building lazily would reorder effects
         assignment_loops = {id(n) for n in ctx.stack if isinstance(n, _LOOPS)}
         for n in path[:-1]:
             if isinstance(n, _LOOPS) and id(n) not in assignment_loops and n is not consumer:
@@ -90,11 +97,6 @@ class ListBuiltForSingleIteration(Detector):
             if (read - comp_targets) & changed:
                 return  # the loop changes what the comprehension reads: laziness would differ
         ctx.report(self, node, title=f"list {name!r} materialised only to be iterated once")
-
-
-def _is_join(call: ast.Call) -> bool:
-    found = method_call(call, "join")
-    return bool(found) and isinstance(found[0], ast.Constant)  # type: ignore[index]
 
 
 def _path_to(root: ast.AST, target: ast.AST) -> list[ast.AST] | None:
