@@ -30,6 +30,8 @@ BLUEPRINTS: list[str] = [
     "api.blueprints.optimize:bp",
     "api.blueprints.train:bp",
     "api.blueprints.metrics:bp",
+    "api.blueprints.repository:bp",
+    "api.blueprints.monitor:bp",
 ]
 
 

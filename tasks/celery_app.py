@@ -32,12 +32,14 @@ from tasks.registry import JOB_KINDS, QUEUES, longest_time_limit
 log = logging.getLogger("velox.tasks")
 
 # Modules that define tasks. Add one line per module (e.g. "tasks.train").
-TASK_MODULES: list[str] = ["tasks.jobs", "tasks.train"]
+TASK_MODULES: list[str] = ["tasks.jobs", "tasks.train", "tasks.monitors"]
 
 # Task names, per queue: one generic task per queue runs any job kind of that queue.
 QUEUE_TASKS: dict[str, str] = {"cpu": "velox.run_cpu_job", "gpu": "velox.run_gpu_job"}
 SWEEP_TASK = "velox.sweep_stale_jobs"
 SWEEP_INTERVAL_SECONDS = 300.0
+MONITOR_TICK_TASK = "velox.run_due_monitors"
+MONITOR_TICK_SECONDS = 10.0  # the shortest monitor interval
 
 # Periodic tasks (celery beat). Add one entry per schedule.
 BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
@@ -45,6 +47,11 @@ BEAT_SCHEDULE: dict[str, dict[str, Any]] = {
         "task": SWEEP_TASK,
         "schedule": SWEEP_INTERVAL_SECONDS,
         "options": {"queue": "cpu", "expires": SWEEP_INTERVAL_SECONDS},
+    },
+    "run-due-monitors": {  # tasks/monitors.py: queues a monitor job per due monitor
+        "task": MONITOR_TICK_TASK,
+        "schedule": MONITOR_TICK_SECONDS,
+        "options": {"queue": "cpu", "expires": MONITOR_TICK_SECONDS},
     },
     "train-shadow": {  # tasks/train.py: trains only after enough new feedback
         "task": "velox.train_shadow",

@@ -53,6 +53,9 @@ _KINDS: list[JobKind] = [
     JobKind("ping", "core.jobs.ping:run_ping", soft_time_limit=100, time_limit=120),
     JobKind("scan", "core.analysis.jobs:run_scan"),
     JobKind("optimize", "core.optimize.jobs:run_optimize"),
+    JobKind("repository_scan", "core.repository.jobs:run_repository_scan"),
+    JobKind("repository_optimize", "core.repository.jobs:run_repository_optimize"),
+    JobKind("monitor", "core.monitor:run_monitor", soft_time_limit=25 * 60, time_limit=30 * 60),
     JobKind(
         "train", "ml.jobs:run_training", queue="gpu",
         initial_status="initiated", running_status="generating",

@@ -144,3 +144,18 @@ def test_optimize_job_reports_failed_files_without_stopping(served_repo, sqlite_
     assert body["optimization_results"][0]["error"].startswith("OSError: cannot read")
     assert body["summary"]["failed_optimizations"] == 2
     assert body["summary"]["avg_expected_improvement_pct"] is None
+
+
+def test_registered_job_kind_runs_through_dispatch(served_repo, sqlite_settings) -> None:
+    from tasks.dispatch import submit
+
+    job = submit("repository_scan", {"repository_url": served_repo.url, "ref": "feature",
+                                     "min_complexity": 0, "allowed_hosts": LOOPBACK},
+                 background=False, settings=sqlite_settings)
+    assert job["status"] == "succeeded", job["error"]
+    assert job["result"]["scan_summary"]["python_files"] == 4
+    bad = submit("repository_scan", {"repository_url": served_repo.url, "ref": "nope",
+                                     "allowed_hosts": LOOPBACK},
+                 background=False, settings=sqlite_settings)
+    assert bad["status"] == "failed"
+    assert bad["error"].startswith("RepositoryError: ref 'nope' is not a branch")
