@@ -69,9 +69,11 @@ class RepositoryOptimizeRequest(RepositoryScanRequest):
 
     @field_validator("objective_weights")
     @classmethod
-    def _not_both_zero(cls, value: ObjectiveWeights | None) -> ObjectiveWeights | None:
-        if value is not None and value.runtime + value.memory <= 0:
-            raise ValueError("runtime and memory weights must not both be 0")
+    def _usable_weights(cls, value: ObjectiveWeights | None) -> ObjectiveWeights | None:
+        if value is not None:
+            from core.optimize.pipeline import normalise_weights
+
+            normalise_weights(value.model_dump(), None)  # type: ignore[arg-type]
         return value
 
 
