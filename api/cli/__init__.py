@@ -18,9 +18,19 @@ from collections.abc import Sequence
 # Subcommand modules, in the order ``velox --help`` lists them. A module that is not
 # written yet is simply absent from this list.
 SUBCOMMAND_MODULES: list[str] = [
+    "api.cli.scan",
+    "api.cli.optimize",
+    "api.cli.generate_data",
+    "api.cli.pretrain",
+    "api.cli.policy",
     "api.cli.db",
     "api.cli.serve",
     "api.cli.worker",
+] = [
+    "api.cli.db",
+    "api.cli.serve",
+    "api.cli.worker",
+    "api.cli.optimize",
     "api.cli.scan",
     "api.cli.generate_data",
     "api.cli.pretrain",
