@@ -25,16 +25,6 @@ SUBCOMMAND_MODULES: list[str] = [
     "api.cli.policy",
     "api.cli.db",
     "api.cli.serve",
-    "api.cli.worker",
-] = [
-    "api.cli.db",
-    "api.cli.serve",
-    "api.cli.worker",
-    "api.cli.optimize",
-    "api.cli.scan",
-    "api.cli.generate_data",
-    "api.cli.pretrain",
-    "api.cli.policy",
 ]
 
 
