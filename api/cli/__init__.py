@@ -25,6 +25,7 @@ SUBCOMMAND_MODULES: list[str] = [
     "api.cli.policy",
     "api.cli.db",
     "api.cli.serve",
+    "api.cli.worker",
 ]
 
 
