@@ -280,10 +280,13 @@ def _auto_optimize(root: Path, analyses: list[Any], settings: Settings, progress
         try:
             outcome = optimize_file(root / analysis.file_path, settings=settings,
                                     project_dir=str(root), run_validation=True)
+            body = outcome.to_response()
             out.append({"file_path": analysis.file_path, "status": "success",
-                        "suggestions": outcome.to_response()["suggestions"], "error": None})
+                        "suggestions": body["suggestions"], "attempts": body["attempts"],
+                        "error": None})
         except Exception as exc:  # one file's failure must not end the run
             out.append({"file_path": analysis.file_path, "status": "failed", "suggestions": [],
+                        "attempts": [],
                         "error": f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]})
     return out
 

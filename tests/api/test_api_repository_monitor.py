@@ -141,3 +141,28 @@ def test_monitor_directory_confined(client, tmp_path: Path) -> None:
     missing = client.post("/monitor/directory", json={"directory": str(tmp_path / "nope")})
     assert missing.status_code == 422
     assert client.get("/pipeline/status").get_json()["monitors"] == []
+
+
+def test_embedded_scheduler_thread_runs_due_monitors(sqlite_settings, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    import gc
+
+    import api.blueprints.monitor as monitor_bp
+    from core import monitor as mon
+
+    monkeypatch.setattr(monitor_bp, "SCHEDULER_TICK_SECONDS", 0.2)
+    (tmp_path / "w.py").write_text("W = 1\n")
+    mid = mon.create_monitor(str(tmp_path), interval_seconds=10)["monitor_id"]  # due now
+    app = create_app(sqlite_settings)
+    deadline = time.monotonic() + 20
+    while mon.get_monitor(mid)["last_result"] is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert mon.get_monitor(mid)["last_result"]["added"] == ["w.py"]
+    assert jobs.list_jobs(kind="monitor")[0]["params"] == {"monitor_id": mid}
+    del app
+    gc.collect()  # the thread notices its app is gone and ends
+    deadline = time.monotonic() + 5
+    while any(t.name == "velox-monitor-scheduler" for t in __import__("threading").enumerate()) \
+            and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(key[1] == sqlite_settings.database_url for key in monitor_bp._started)

@@ -165,3 +165,19 @@ def test_job_counts_group_by_kind_and_status(sqlite_settings) -> None:
     done = job_store.create_job("scan", {}, status="queued")
     job_store.finish_job(done["job_id"], status="succeeded", result={})
     assert mon.job_counts() == {"monitor": {"queued": 2}, "scan": {"succeeded": 1}}
+
+
+@pytest.mark.slow
+def test_auto_optimize_changed_files(sqlite_settings, watched) -> None:
+    mid = mon.create_monitor(str(watched), auto_optimize=True)["monitor_id"]
+    result = mon.run_monitor_once(mid, settings=sqlite_settings)
+    # Only files with findings are optimized; other.py has none.
+    assert [o["file_path"] for o in result["optimizations"]] == ["pkg/slow.py"]
+    optimized = result["optimizations"][0]
+    assert optimized["status"] == "success" and optimized["error"] is None
+    # The pipeline tried the dedupe rewrite and verified it; whether it is reported
+    # depends on what the sandbox measured, and only validated rewrites are.
+    assert "VXR003" in {a["rule_id"] for a in optimized["attempts"]}
+    assert all(a["validation_status"] for a in optimized["attempts"])
+    for suggestion in optimized["suggestions"]:
+        assert suggestion["validation_status"] == "validated"
