@@ -37,6 +37,8 @@ from core.rules.vxr023_range_len_iteration import RangeLenIteration
 from core.rules.vxr024_flag_loop_break import FlagLoopBreak
 from core.rules.vxr025_manual_sum import ManualSum
 from core.rules.vxr026_manual_min_max import ManualMinMax
+from core.rules.vxr027_constructor_comprehension import ConstructorComprehension
+from core.rules.vxr028_batch_add import BatchAdd
 
 RULES: list[Rule] = [
     MemoizeRecursion(),
@@ -65,6 +67,8 @@ RULES: list[Rule] = [
     FlagLoopBreak(),
     ManualSum(),
     ManualMinMax(),
+    ConstructorComprehension(),
+    BatchAdd(),
 ]
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}

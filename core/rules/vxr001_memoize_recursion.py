@@ -47,6 +47,11 @@ _HASHABLE = re.compile(
 )
 _CONTAINERS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp)
 _PURE_MODULES = frozenset({"math", "operator", "cmath", "string"})
+# modules whose functions do I/O or depend on time, randomness or the environment
+_IMPURE_MODULES = frozenset(
+    {"random", "time", "datetime", "os", "sys", "io", "logging", "subprocess", "socket",
+     "shutil", "pathlib", "requests", "urllib", "secrets", "uuid", "tempfile", "threading"}
+)  # fmt: skip
 
 
 class MemoizeRecursion(Rule):
@@ -127,6 +132,8 @@ class MemoizeRecursion(Rule):
             for occ in u.var_names(ctx, func.body, p):
                 if not _no_mutation(ctx, occ):
                     return None
+        if _mutates_outside_state(ctx, body_nodes, local | {name}):
+            return None
         unproven: list[str] = []
         for n in body_nodes:
             if not isinstance(n, cst.Call):
@@ -137,6 +144,9 @@ class MemoizeRecursion(Rule):
             if fname == name or (fname in u.PURE_BUILTINS and u.builtin_available(ctx, fname)):
                 continue
             mc = u.method_call(n)
+            root = _root_name(n.func)
+            if root is not None and root not in local and root in _IMPURE_MODULES:
+                return None
             if mc is not None and u.is_name(mc[0]) and mc[0].value in _PURE_MODULES:
                 continue
             if mc is not None and mc[1] in u.MUTATING_METHODS:
@@ -157,6 +167,30 @@ class MemoizeRecursion(Rule):
             if not _stable_free_name(ctx, unit, func, fv):
                 unproven.append(f"reads {fv}, which may change between calls")
         return unproven
+
+
+def _root_name(e: cst.BaseExpression) -> str | None:
+    while isinstance(e, cst.Attribute | cst.Subscript | cst.Call):
+        e = e.func if isinstance(e, cst.Call) else e.value
+    return e.value if isinstance(e, cst.Name) else None
+
+
+def _mutates_outside_state(
+    ctx: ModuleContext, body_nodes: list[cst.CSTNode], local: set[str]
+) -> bool:
+    """The function stores into, deletes from, or calls a mutating method on an object
+    reached from a name it does not bind itself (a global or closure variable)."""
+    for n in body_nodes:
+        if isinstance(n, cst.Attribute | cst.Subscript) and u.is_store(ctx, n):  # type: ignore[arg-type]
+            root = _root_name(n)
+            if root is not None and root not in local:
+                return True
+        mc = u.method_call(n)
+        if mc is not None and mc[1] in u.MUTATING_METHODS:
+            root = _root_name(mc[0])
+            if root is not None and root not in local:
+                return True
+    return False
 
 
 def _mutable_display(e: cst.BaseExpression) -> bool:
