@@ -162,7 +162,10 @@ def test_embedded_scheduler_thread_runs_due_monitors(sqlite_settings, tmp_path: 
     del app
     gc.collect()  # the thread notices its app is gone and ends
     deadline = time.monotonic() + 5
-    while any(t.name == "velox-monitor-scheduler" for t in __import__("threading").enumerate()) \
-            and time.monotonic() < deadline:
+
+    def running() -> bool:
+        return any(key[1] == sqlite_settings.database_url for key in monitor_bp._started)
+
+    while running() and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not any(key[1] == sqlite_settings.database_url for key in monitor_bp._started)
+    assert not running()
