@@ -15,6 +15,13 @@ import shutil
 import sys
 
 
+def _empty_config():  # noqa: ANN202 - dulwich ConfigDict
+    """No user or system git config: no ``insteadOf`` URL rewriting, no credential helpers."""
+    from dulwich.config import ConfigDict
+
+    return ConfigDict()
+
+
 def _peel(repo, sha: bytes):  # noqa: ANN001, ANN202 - dulwich objects
     from dulwich.objects import Commit, Tag
 
@@ -29,7 +36,8 @@ def _peel(repo, sha: bytes):  # noqa: ANN001, ANN202 - dulwich objects
 def _by_sha(url: str, target: str, ref: str) -> dict:
     from dulwich import porcelain
 
-    repo = porcelain.clone(url, target, checkout=False, errstream=io.BytesIO())
+    repo = porcelain.clone(url, target, checkout=False, errstream=io.BytesIO(),
+                           config=_empty_config())
     try:
         prefix = ref.lower().encode()
         if len(prefix) == 40:
@@ -61,7 +69,8 @@ def clone(url: str, target: str, ref: str) -> dict:
 
     shallow = os.path.join(target, "shallow")
     try:
-        repo = porcelain.clone(url, shallow, depth=1, branch=ref, errstream=io.BytesIO())
+        repo = porcelain.clone(url, shallow, depth=1, branch=ref, errstream=io.BytesIO(),
+                               config=_empty_config())
     except ValueError as exc:
         if "not a valid branch or tag" not in str(exc):
             raise

@@ -33,13 +33,13 @@ DEFAULT_MAX_SUGGESTIONS_PER_FILE = 5
 MAX_ANALYSED_FILES = 5000
 
 
-def _scaled(progress: Progress, start: float, end: float) -> Progress:
+def _scaled(outer: Progress, start: float, end: float) -> Progress:
+    """Map a step's 0-1 progress onto ``[start, end]`` of the whole job."""
     def report(*, phase: str | None = None, progress: float | None = None,
                status: str | None = None) -> None:
         value = None if progress is None else start + (end - start) * progress
         outer(phase=phase, progress=value, status=status)
 
-    outer = progress
     return report
 
 
@@ -58,11 +58,8 @@ def python_files(root: Path) -> list[str]:
     resolved_root = root.resolve()
     kept = []
     for rel in discover(root, "*.py"):
-        path = root / rel
-        if path.is_symlink() or any(p.is_symlink() for p in path.parents if p != root and
-                                    p.is_relative_to(root)):
-            continue
-        if path.resolve().is_relative_to(resolved_root):
+        path = root / rel  # discover() never descends into symlinked folders
+        if not path.is_symlink() and path.resolve().is_relative_to(resolved_root):
             kept.append(rel.replace(os.sep, "/"))
     return kept
 

@@ -159,3 +159,17 @@ def test_registered_job_kind_runs_through_dispatch(served_repo, sqlite_settings)
                  background=False, settings=sqlite_settings)
     assert bad["status"] == "failed"
     assert bad["error"].startswith("RepositoryError: ref 'nope' is not a branch")
+
+
+def test_symlinks_are_never_read(tmp_path: Path, tmp_path_factory) -> None:
+    from core.repository.service import count_files, python_files
+
+    outside = tmp_path_factory.mktemp("outside")
+    (outside / "secret.py").write_text("TOKEN = 'x'\n")
+    (tmp_path / "real.py").write_text("A = 1\n")
+    (tmp_path / "link.py").symlink_to(outside / "secret.py")
+    (tmp_path / "linked_dir").symlink_to(outside, target_is_directory=True)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    assert python_files(tmp_path) == ["real.py"]
+    assert count_files(tmp_path) == 2  # real.py and the link itself; .git left out
