@@ -231,7 +231,9 @@ def run_monitor_once(monitor_id: str, *, settings: Settings | None = None,
     started = datetime.now(UTC)
     root = Path(directory)
     if not root.is_dir():
-        raise ValueError(f"directory {directory} does not exist or is not a directory")
+        error = f"directory {directory} does not exist or is not a directory"
+        _record_error(monitor_id, started, error, url)
+        raise ValueError(error)
     progress(phase="fingerprinting", progress=0.0)
     prints = fingerprint_directory(root)
     changes = diff_fingerprints(previous, prints)
@@ -240,6 +242,7 @@ def run_monitor_once(monitor_id: str, *, settings: Settings | None = None,
     analyses = analyze_many([(str(root / rel), rel, True) for rel in changed])
     result: dict[str, Any] = {
         "run_at": _iso(started),
+        "error": None,
         "directory": directory,
         "first_run": previous is None,
         "files_watched": len(prints),
@@ -266,6 +269,17 @@ def run_monitor_once(monitor_id: str, *, settings: Settings | None = None,
         row.last_result = stored
     progress(phase="done", progress=1.0)
     return result
+
+
+def _record_error(monitor_id: str, started: datetime, error: str, url: str) -> None:
+    """Keep the previous fingerprints (the next good run compares against them) and say
+    what went wrong, for ``GET /pipeline/status``."""
+    with session_scope(url) as session:
+        row = session.get(Monitor, monitor_id)
+        if row is not None:
+            row.last_run_at = started
+            row.last_result = {**(row.last_result or {}), "run_at": _iso(started),
+                               "error": error}
 
 
 def _auto_optimize(root: Path, analyses: list[Any], settings: Settings, progress: Progress

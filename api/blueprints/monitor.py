@@ -166,6 +166,7 @@ def pipeline_status() -> Any:
             "suggestions": sum(len(o.get("suggestions", []))
                                for o in last.get("optimizations", [])),
             "notification": last.get("notification"),
+            "error": last.get("error"),
         }
         listed.append(row)
     return jsonify({

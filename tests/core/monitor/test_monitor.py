@@ -25,6 +25,7 @@ class Hook:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self.url = ""
+        self.status = 204
 
 
 @pytest.fixture
@@ -36,7 +37,7 @@ def webhook() -> Iterator[Hook]:
             body = self.rfile.read(int(self.headers["Content-Length"]))
             hook.requests.append({"content_type": self.headers["Content-Type"],
                                   "json": json.loads(body)})
-            self.send_response(204)
+            self.send_response(hook.status)
             self.end_headers()
 
         def log_message(self, *args: object) -> None:
@@ -48,6 +49,14 @@ def webhook() -> Iterator[Hook]:
     yield hook
     server.shutdown()
     server.server_close()
+
+
+def test_webhook_http_error_is_recorded_not_raised(sqlite_settings, watched, webhook) -> None:
+    webhook.status = 500
+    mid = mon.create_monitor(str(watched), notification_webhook=webhook.url)["monitor_id"]
+    result = mon.run_monitor_once(mid, settings=sqlite_settings)
+    assert result["notification"] == {"sent": False, "status": 500, "error": "HTTP 500"}
+    assert len(webhook.requests) == 1
 
 
 def _dead_port() -> int:
@@ -86,6 +95,7 @@ def test_only_changed_files_are_reported_and_notified(sqlite_settings, watched, 
 
     third = mon.run_monitor_once(mid, settings=sqlite_settings)
     assert third["changed_files"] == [] and third["notification"] is None
+    assert third["error"] is None
 
     (watched / "pkg" / "slow.py").unlink()
     fourth = mon.run_monitor_once(mid, settings=sqlite_settings)
@@ -155,6 +165,9 @@ def test_bad_input(sqlite_settings, tmp_path: Path) -> None:
     gone = mon.create_monitor(str(tmp_path / "gone"))["monitor_id"]
     with pytest.raises(ValueError, match="does not exist"):
         mon.run_monitor_once(gone, settings=sqlite_settings)
+    stored = mon.get_monitor(gone)
+    assert "does not exist" in stored["last_result"]["error"]
+    assert stored["last_run_at"] is not None
 
 
 def test_job_counts_group_by_kind_and_status(sqlite_settings) -> None:

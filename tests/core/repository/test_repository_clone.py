@@ -117,3 +117,10 @@ def test_size_budget_stops_the_clone(served_repo, tmp_path: Path) -> None:
 def test_non_github_host_needs_allowed_hosts(served_repo) -> None:
     with pytest.raises(RepositoryError, match="not on github.com"):
         clone_repository(served_repo.url, "master")
+
+
+def test_time_budget_stops_the_clone(served_repo, tmp_path: Path) -> None:
+    with pytest.raises(RepositoryError, match="took longer than 0 s"):
+        clone_repository(served_repo.url, "master", allowed_hosts=LOOPBACK, workdir=tmp_path,
+                         timeout_s=0)
+    assert [p for p in tmp_path.iterdir() if p.name.startswith("velox_clone_")] == []
