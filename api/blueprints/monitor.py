@@ -139,7 +139,13 @@ def create_monitor() -> Any:
     created = monitors.create_monitor(
         str(directory), interval_seconds=body.interval_seconds, auto_optimize=body.auto_optimize,
         notification_webhook=body.notification_webhook, claim=True, url=url)
-    job = run_job("monitor", {"monitor_id": created["monitor_id"]}, background=True)
+    try:
+        job = run_job("monitor", {"monitor_id": created["monitor_id"]}, background=True)
+    except ApiError:
+        # The broker is down: leave no half-started monitor behind for beat to pick up
+        # later; the client retries the POST.
+        monitors.stop_monitor(created["monitor_id"], url=url)
+        raise
     created.update(first_run_job_id=job["job_id"], status_url=f"/jobs/{job['job_id']}",
                    message="Monitor started; first run queued")
     return jsonify(created), 201, {"Location": "/pipeline/status"}

@@ -169,3 +169,24 @@ def test_embedded_scheduler_thread_runs_due_monitors(sqlite_settings, tmp_path: 
     while running() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not running()
+
+
+def test_monitor_with_broker_down_is_503_and_left_inactive(configure_settings,
+                                                          tmp_path: Path) -> None:
+    # A real broker URL nobody listens on (closed loopback port).
+    import socket
+
+    from core import monitor as mon
+    from core.storage.migrate import upgrade_database
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = configure_settings(REDIS_URL=f"redis://127.0.0.1:{port}/0")
+    upgrade_database(settings.database_url, quiet=True)
+    client = create_app(settings).test_client()
+    response = client.post("/monitor/directory", json={"directory": str(tmp_path)})
+    assert response.status_code == 503
+    [row] = mon.list_monitors(include_inactive=True)
+    assert row["active"] is False
+    assert mon.claim_due_monitors() == []
