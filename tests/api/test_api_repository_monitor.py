@@ -190,3 +190,25 @@ def test_monitor_with_broker_down_is_503_and_left_inactive(configure_settings,
     [row] = mon.list_monitors(include_inactive=True)
     assert row["active"] is False
     assert mon.claim_due_monitors() == []
+
+
+@pytest.mark.parametrize("message,field", [
+    ("ref 'nope' is not a branch, tag or commit of the repository", "ref"),
+    ("cannot clone https://github.com/o/r.git: HTTPUnauthorized: No valid credentials",
+     "repository_url"),
+])
+def test_failed_clone_job_becomes_422(sqlite_settings, message, field) -> None:
+    from api.blueprints.repository import _bad_ref_or_url
+    from api.errors import ApiError
+    from core.repository import RepositoryError
+    from tasks.runner import one_line_error
+
+    job = jobs.create_job("repository_scan", {}, status="queued")
+    jobs.finish_job(job["job_id"], status="failed", error=one_line_error(RepositoryError(message)))
+    with pytest.raises(ApiError) as info:
+        _bad_ref_or_url(jobs.get_job(job["job_id"]))
+    assert info.value.status == 422
+    assert info.value.fields == [{"field": field, "message": message}]
+    other = jobs.create_job("repository_scan", {}, status="queued")
+    jobs.finish_job(other["job_id"], status="failed", error="OSError: disk full")
+    _bad_ref_or_url(jobs.get_job(other["job_id"]))  # not the client's fault: left to the 500
