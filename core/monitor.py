@@ -2,6 +2,8 @@
 
 One run (``run_monitor_once``):
 
+0. check the directory is still under ``ALLOWED_CODE_ROOTS`` (of the process running the
+   job) and exists; otherwise record the error on the row and fail the job;
 1. fingerprint every ``*.py`` file under the directory (scanner's discovery rules):
    path, mtime (ns), size and SHA-256 of the content;
 2. compare with the previous run's fingerprints (kept in ``last_result["files"]``):
@@ -230,8 +232,14 @@ def run_monitor_once(monitor_id: str, *, settings: Settings | None = None,
         previous = (row.last_result or {}).get("files")
     started = datetime.now(UTC)
     root = Path(directory)
-    if not root.is_dir():
+    resolved = root.resolve()
+    error = None
+    if not any(resolved == r or resolved.is_relative_to(r) for r in settings.allowed_code_roots):
+        # Checked again at every run: the roots of the worker may differ, or have shrunk.
+        error = f"directory {directory} is outside ALLOWED_CODE_ROOTS"
+    elif not root.is_dir():
         error = f"directory {directory} does not exist or is not a directory"
+    if error:
         _record_error(monitor_id, started, error, url)
         raise ValueError(error)
     progress(phase="fingerprinting", progress=0.0)

@@ -168,6 +168,9 @@ def test_bad_input(sqlite_settings, tmp_path: Path) -> None:
     stored = mon.get_monitor(gone)
     assert "does not exist" in stored["last_result"]["error"]
     assert stored["last_run_at"] is not None
+    outside = mon.create_monitor(str(tmp_path.parent))["monitor_id"]
+    with pytest.raises(ValueError, match="outside ALLOWED_CODE_ROOTS"):
+        mon.run_monitor_once(outside, settings=sqlite_settings)
 
 
 def test_job_counts_group_by_kind_and_status(sqlite_settings) -> None:
