@@ -26,7 +26,6 @@ from libcst.metadata import (
     ExpressionContext,
     ExpressionContextProvider,
     MetadataWrapper,
-    ParentNodeProvider,
 )
 
 from core.actions import PRODUCTION_ACTION_TYPES
@@ -72,14 +71,21 @@ class ModuleContext:
         self.source = source
         self.wrapper = MetadataWrapper(cst.parse_module(source), unsafe_skip_copy=True)
         self.module: cst.Module = self.wrapper.module
-        self.parents = self.wrapper.resolve(ParentNodeProvider)
         self.expr_ctx = self.wrapper.resolve(ExpressionContextProvider)
         self.units: list[FunctionUnit] = list(_collect_units(self.module))
         self.all_names: set[str] = set()
         # names rebound anywhere in the module (assigned, deleted, declared global/nonlocal):
         # a builtin whose name is here may be shadowed
         self.stored_names: set[str] = set()
-        for n in _walk(self.module):
+        # child -> parent, built in the same walk (cheaper than ParentNodeProvider)
+        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
+        stack: list[cst.CSTNode] = [self.module]
+        while stack:
+            n = stack.pop()
+            kids = children_reversed(n)
+            for k in kids:
+                self.parents[k] = n
+            stack.extend(kids)
             if isinstance(n, cst.Name):
                 self.all_names.add(n.value)
                 if self.expr_ctx.get(n) in (ExpressionContext.STORE, ExpressionContext.DEL):
@@ -88,6 +94,7 @@ class ModuleContext:
                 self.stored_names.update(item.name.value for item in n.names)
             elif isinstance(n, cst.ImportAlias) and n.asname is None:
                 self.stored_names.add(_dotted(n.name).split(".")[0])
+        self._name_index: dict[cst.CSTNode, dict[str, list[cst.Name]]] = {}
         self.module_imports: dict[str, str] = {}  # module -> local alias ("import m as a")
         self.from_imports: dict[tuple[str, str], str] = {}  # (module, obj) -> local alias
         self.module_bindings: set[str] = set()
@@ -95,6 +102,18 @@ class ModuleContext:
         self._reserved: set[str] = set()
 
     # -- names -------------------------------------------------------------------------
+    def variables_in(self, node: cst.CSTNode) -> dict[str, list[cst.Name]]:
+        """Variable occurrences (names with an expression context) under ``node``, by
+        name, in source order; computed once per node."""
+        index = self._name_index.get(node)
+        if index is None:
+            index = {}
+            for n in _walk(node):
+                if isinstance(n, cst.Name) and n in self.expr_ctx:
+                    index.setdefault(n.value, []).append(n)
+            self._name_index[node] = index
+        return index
+
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 

@@ -96,9 +96,7 @@ def is_name(node: cst.CSTNode | None, value: str | None = None) -> bool:
 def var_names(ctx: ModuleContext, node: cst.CSTNode, name: str) -> list[cst.Name]:
     """Every occurrence of variable ``name`` inside ``node`` (loads, stores, dels, params,
     def/class names); attribute names and keyword-argument names are not variables."""
-    return [
-        n for n in walk(node) if isinstance(n, cst.Name) and n.value == name and n in ctx.expr_ctx
-    ]
+    return ctx.variables_in(node).get(name, [])
 
 
 def is_store(ctx: ModuleContext, name: cst.Name) -> bool:
@@ -235,6 +233,8 @@ def readonly_use(ctx: ModuleContext, name: cst.Name) -> bool:
             return False  # obj.attr = ... / del obj.attr
         if isinstance(gp, cst.Call) and gp.func is p:
             return p.attr.value in READONLY_METHODS
+        if p.attr.value in MUTATING_METHODS:
+            return False  # a bound mutator (``add = seen.add``) can mutate it later
         return not isinstance(gp, cst.Attribute | cst.Subscript)
     if isinstance(p, cst.Subscript) and p.value is name:
         return ctx.expr_ctx.get(p) is ExpressionContext.LOAD
@@ -348,7 +348,22 @@ def replace_with(new: cst.CSTNode) -> Edit:
 
 
 def insert_before(*stmts: cst.BaseStatement) -> Edit:
-    return lambda updated: cst.FlattenSentinel([*stmts, updated])
+    """Insert ``stmts`` before the node; blank lines that separated the node from what came
+    before now separate the inserted statements (comments stay with the node)."""
+
+    def run(updated: cst.CSTNode):  # type: ignore[no-untyped-def]
+        lines = list(getattr(updated, "leading_lines", ()))
+        k = 0
+        while k < len(lines) and lines[k].comment is None:
+            k += 1
+        if not k or not stmts or not hasattr(stmts[0], "leading_lines"):
+            return cst.FlattenSentinel([*stmts, updated])
+        first = stmts[0].with_changes(leading_lines=[*lines[:k], *stmts[0].leading_lines])
+        return cst.FlattenSentinel(
+            [first, *stmts[1:], updated.with_changes(leading_lines=lines[k:])]
+        )
+
+    return run
 
 
 def insert_after(*stmts: cst.BaseStatement) -> Edit:
@@ -437,11 +452,21 @@ def local_kind(ctx: ModuleContext, func: cst.FunctionDef, name: str) -> tuple[st
     ("str", ""), ("mapping", ""), ("set", ""), or ("unknown", reason)."""
     import re as _re
 
-    for p in params_of(func):
+    for i, p in enumerate(params_of(func)):
         if p.name.value != name:
             continue
+        if i == 0 and is_method(ctx, func) and not _is_staticmethod(func):
+            return "object", f"{name} is the instance or class"
+        if p.star == "**":
+            return "mapping", ""
         ann = annotation_text(ctx, p)
+        if p.star == "*":
+            return "list", "unknown"
         if ann is None:
+            if p.default is not None:
+                kind = value_kind(p.default)
+                if kind[0] != "unknown":
+                    return kind
             return "unknown", f"{name} is an unannotated parameter"
         m = _re.fullmatch(r"(?:list|List|tuple|Tuple|Sequence)\[(.*?)(?:,\.\.\.)?\]", ann)
         if _re.fullmatch(LIST_ANNOTATION, ann):
@@ -476,6 +501,34 @@ def local_kind(ctx: ModuleContext, func: cst.FunctionDef, name: str) -> tuple[st
     return "unknown", f"{name} is assigned values of different kinds"
 
 
+def is_method(ctx: ModuleContext, func: cst.FunctionDef) -> bool:
+    block = ctx.parents.get(func)
+    return isinstance(block, cst.IndentedBlock) and isinstance(ctx.parents.get(block), cst.ClassDef)
+
+
+def _is_staticmethod(func: cst.FunctionDef) -> bool:
+    return any(is_name(d.decorator, "staticmethod") for d in func.decorators)
+
+
+def constant_display(ctx: ModuleContext, func: cst.FunctionDef, name: str) -> bool:
+    """Every binding of local ``name`` is a list/tuple/set display of at most 16 items: a
+    small fixed collection, where building a set buys nothing measurable."""
+    stores = [n for n in var_names(ctx, func.body, name) if is_store(ctx, n)]
+    if not stores or name in param_names(func):
+        return False
+    for n in stores:
+        p = ctx.parents.get(n)
+        assign = ctx.parents.get(p) if isinstance(p, cst.AssignTarget) else None
+        if not isinstance(assign, cst.Assign):
+            return False
+        v = assign.value
+        if not isinstance(v, cst.List | cst.Tuple | cst.Set) or len(v.elements) > 16:
+            return False
+        if any(isinstance(e, cst.StarredElement) for e in v.elements):
+            return False
+    return True
+
+
 def value_kind(e: cst.BaseExpression) -> tuple[str, str]:
     """The kind of value an expression certainly produces (see `local_kind`)."""
     if isinstance(e, cst.List | cst.Tuple):
@@ -504,6 +557,8 @@ def value_kind(e: cst.BaseExpression) -> tuple[str, str]:
         return "mapping", ""
     if isinstance(e, cst.SimpleString | cst.FormattedString | cst.ConcatenatedString):
         return "str", ""
+    if isinstance(e, cst.Name) and e.value == "None":
+        return "unknown", "may be None"
     return "unknown", "assigned from an expression of unknown type"
 
 
@@ -596,6 +651,18 @@ def calls_that_may_mutate(
     return out
 
 
+def mutator_escapes(ctx: ModuleContext, func: cst.FunctionDef, name: str) -> bool:
+    """Somewhere in ``func`` a mutating method of ``name`` is taken without being called
+    (``push = stack.append``): calls through that alias mutate it out of sight."""
+    for occ in var_names(ctx, func.body, name):
+        p = ctx.parents.get(occ)
+        if isinstance(p, cst.Attribute) and p.value is occ and p.attr.value in MUTATING_METHODS:
+            gp = ctx.parents.get(p)
+            if not (isinstance(gp, cst.Call) and gp.func is p):
+                return True
+    return False
+
+
 def hoist_point(
     ctx: ModuleContext, func: cst.FunctionDef, node: cst.CSTNode, names: Sequence[str]
 ) -> cst.BaseStatement | None:
@@ -603,6 +670,8 @@ def hoist_point(
     iteration: the statement (directly in an indented block) of the outermost loop around
     ``node`` inside which none of ``names`` is rebound or used other than read-only. None
     when ``node`` is not in a loop or the innermost loop already changes a name."""
+    if any(mutator_escapes(ctx, func, n) for n in names):
+        return None
     best: cst.BaseStatement | None = None
     for loop in loops_between(ctx, node, func):  # innermost first
         if isinstance(loop, cst.For | cst.While) and isinstance(

@@ -18,8 +18,7 @@ log = logging.getLogger(__name__)
 
 def build_module(ctx: ModuleContext, unit: FunctionUnit, rw: Rewrite) -> str:
     """The whole module with ``unit`` replaced, imports added and module statements placed."""
-    module = ctx.module.deep_replace(unit.node, rw.new_node)
-    assert isinstance(module, cst.Module)
+    module = _replace_unit(ctx.module, unit, rw.new_node)
     if rw.imports:
         cctx = CodemodContext()
         for spec in dict.fromkeys(rw.imports):
@@ -28,6 +27,17 @@ def build_module(ctx: ModuleContext, unit: FunctionUnit, rw: Rewrite) -> str:
     if rw.module_statements:
         module = _insert_module_statements(module, rw.module_statements, unit, rw.module_anchors)
     return module.code
+
+
+def _replace_unit(module: cst.Module, unit: FunctionUnit, new: cst.FunctionDef) -> cst.Module:
+    """``module`` with the unit's definition replaced, rebuilding only the enclosing
+    statement lists (``deep_replace`` would revisit the whole tree)."""
+    if unit.class_node is None:
+        return module.with_changes(body=[new if s is unit.node else s for s in module.body])
+    cls = unit.class_node
+    body = cls.body.with_changes(body=[new if s is unit.node else s for s in cls.body.body])
+    new_cls = cls.with_changes(body=body)
+    return module.with_changes(body=[new_cls if s is cls else s for s in module.body])
 
 
 def _insert_module_statements(

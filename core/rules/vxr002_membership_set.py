@@ -95,7 +95,7 @@ class MembershipSet(Rule):
         self, ctx: ModuleContext, func: cst.FunctionDef, cmp: cst.ComparisonTarget, name: str
     ) -> tuple[cst.BaseStatement, list[str]] | None:
         kind, detail = u.local_kind(ctx, func, name)
-        if kind in ("str", "set", "mapping"):
+        if kind in ("str", "set", "mapping", "object") or u.constant_display(ctx, func, name):
             return None
         why: list[str] = []
         if kind == "unknown":

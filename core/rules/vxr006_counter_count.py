@@ -59,7 +59,7 @@ class CounterCount(Rule):
                     continue
                 name = mc[0].value
                 kind, detail = u.local_kind(ctx, func, name)
-                if kind in ("str", "set", "mapping"):
+                if kind in ("str", "set", "mapping", "object"):
                     continue
                 if kind == "unknown":
                     if name not in u.param_names(func):

@@ -72,6 +72,8 @@ class BatchAdd(Rule):
             if not u.dead_outside(ctx, func, [loop], sorted(u.target_names(loop.target))):
                 continue
             kind, _ = u.local_kind(ctx, func, acc)
+            if kind in ("object", "str"):
+                continue  # self.add(x) inside a collection class may be the method itself
             if not (u.private_local(ctx, func, acc) and kind in ("list", "set", "mapping")):
                 why.append(f"{acc} may alias the iterable or lack {code.split('(')[0]}()")
             if need_mapping is not None:
