@@ -144,18 +144,18 @@ def _print_table(results: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
     table = Table(title="Velox: measured optimizations", show_lines=False)
-    for column in ("file", "function", "category", "status", "speedup", "runtime Δ%", "memory Δ%", "evidence"):
+    for column in ("file", "function", "category", "status", "speedup", "runtime Δ%", "memory Δ%", "evidence", "rule"):
         table.add_column(column, justify="right" if column in {"speedup", "runtime Δ%", "memory Δ%"} else "left")
     validated = 0
     speedups: list[float] = []
     for result in results:
         name = Path(result["file_path"]).name
         if result.get("error"):
-            table.add_row(name, "-", "-", "error", "-", "-", "-", result["error"][:60])
+            table.add_row(name, "-", "-", "error", "-", "-", "-", result["error"][:60], "-")
             continue
         if not result["suggestions"]:
             tried = len(result.get("attempts", []))
-            table.add_row(name, "-", "-", "no suggestion", "-", "-", "-", f"{tried} candidates tried")
+            table.add_row(name, "-", "-", "none", "-", "-", "-", f"{tried} candidates tried", "-")
         for s in result["suggestions"]:
             ev = s["evidence"]
             if s["validation_status"] == "validated":
@@ -163,11 +163,13 @@ def _print_table(results: list[dict[str, Any]]) -> None:
                 if ev.get("speedup"):
                     speedups.append(ev["speedup"])
             functions = ", ".join(ev.get("functions") or []) or "-"
-            detail = f"{ev.get('calls_compared', 0)} calls, {len(ev.get('tests_run') or [])} tests, {ev.get('rule_id')}"
+            detail = f"{ev.get('calls_compared', 0)} calls, {len(ev.get('tests_run') or [])} tests"
             table.add_row(name, functions, s["category"], s["validation_status"],
                           _fmt(ev.get("speedup"), "×"), _fmt(s["expected_runtime_delta_pct"]),
-                          _fmt(s["expected_memory_delta_pct"]), detail)
+                          _fmt(s["expected_memory_delta_pct"]), detail, str(ev.get("rule_id")))
     console = Console()
+    if not console.is_terminal:  # piped or logged: don't squeeze the table into 80 columns
+        console = Console(width=160)
     console.print(table)
     if speedups:
         import math
