@@ -6,10 +6,12 @@ xs)`` keeps a heap of k: O(n log k) time and O(k) extra memory. The documentatio
 and ``nlargest`` to ``sorted(it, key=key, reverse=True)[:n]``, ties included.
 
 Rewrites ``sorted(X, key=K)[:k]`` / ``[0:k]`` to ``heapq.nsmallest(k, X, key=K)`` and the
-``reverse=True`` form to ``heapq.nlargest``. ``k`` must be an integer literal or a plain
-name (no side effects to reorder); a name is not proven non-negative (a negative ``k``
-slices from the end, while ``nsmallest`` returns an empty list), so that candidate is
-marked for verification.
+``reverse=True`` form to ``heapq.nlargest``. ``k`` must be a non-negative integer literal
+or a plain name (no side effects to reorder). A negative ``k`` slices from the end while
+``nsmallest`` returns an empty list, so a name gets a guard that keeps the original for
+that case: ``heapq.nsmallest(k, X) if k >= 0 else sorted(X)[:k]``; unless ``k`` is a
+parameter annotated ``int`` the candidate is marked for verification (``None`` slices
+everything but fails the comparison).
 
 Bad::
 
@@ -30,7 +32,12 @@ import libcst as cst
 
 from core.rules import cstutil as u
 from core.rules.base import FunctionUnit, ModuleContext, Rewrite, Rule
-from core.rules.vxr007_sort_for_minmax import int_literal, sorted_call_parts
+from core.rules.vxr007_sort_for_minmax import (
+    int_literal,
+    own_guard,
+    sorted_call_parts,
+    standalone,
+)
 
 
 class HeapqTopK(Rule):
@@ -53,6 +60,8 @@ class HeapqTopK(Rule):
             parts = sorted_call_parts(ctx, sub.value)
             if parts is None or len(sub.slice) != 1:
                 continue
+            if own_guard(ctx, sub, ("nlargest", "nsmallest")):
+                continue
             sl = sub.slice[0].slice
             if not isinstance(sl, cst.Slice) or sl.step is not None or sl.upper is None:
                 continue
@@ -65,27 +74,47 @@ class HeapqTopK(Rule):
             if lit is None:
                 if not isinstance(k, cst.Name):
                     continue
-                why.append(f"{k.value} is not proven non-negative")
-            sites.append((sub, parts[2]))
+                func = u.enclosing_scope(ctx, sub)
+                if not (isinstance(func, cst.FunctionDef) and _int_param(ctx, func, k.value)):
+                    why.append(f"{k.value} is not proven to be an int")
+            sites.append((sub, parts[2], lit is None, standalone(ctx, sub)))
         if not sites:
             return None
         ref = ctx.reference("heapq")
         if ref is None:
             return None
         edits: dict[cst.CSTNode, u.Edit] = {}
-        for sub, reverse in sites:
+        for sub, reverse, guard, alone in sites:
             fn = f"{ref[0]}.{'nlargest' if reverse else 'nsmallest'}"
-            edits[sub] = lambda upd, fn=fn: _call(fn, upd)
-        return Rewrite(
-            new_node=u.apply_edits(unit.node, edits),
-            summary="keep the top k items with heapq instead of a full sort",
-            needs_verification=bool(why),
-            unproven="; ".join(dict.fromkeys(why)),
+            edits[sub] = lambda upd, fn=fn, g=guard, a=alone: _call(fn, upd, g, a)
+        return u.finish(
+            unit.node,
+            edits,
+            "keep the top k items with heapq instead of a full sort",
+            why,
             imports=[ref[1]] if ref[1] else [],
         )
 
 
-def _call(fn: str, sub: cst.Subscript) -> cst.Call:
+def _call(fn: str, sub: cst.Subscript, guarded: bool, alone: bool) -> cst.BaseExpression:
+    """``heapq.nlargest(k, X, key=K)``; when ``k`` is a name, ``... if k >= 0 else
+    <the original slice>`` (a negative k slices from the end, nlargest would return [])."""
+    new = _heap_call(fn, sub)
+    if not guarded:
+        return new
+    code = cst.Module(body=[]).code_for_node
+    k = code(sub.slice[0].slice.upper)  # type: ignore[attr-defined]
+    text = f"{code(new)} if {k} >= 0 else {code(sub.with_changes(lpar=[], rpar=[]))}"
+    return u.expr(text if alone else f"({text})")
+
+
+def _int_param(ctx: ModuleContext, func: cst.FunctionDef, name: str) -> bool:
+    return any(
+        p.name.value == name and u.annotation_text(ctx, p) == "int" for p in u.params_of(func)
+    )
+
+
+def _heap_call(fn: str, sub: cst.Subscript) -> cst.Call:
     call = sub.value
     assert isinstance(call, cst.Call)
     k = sub.slice[0].slice.upper  # type: ignore[attr-defined]

@@ -226,7 +226,7 @@ def test_insertion_sort_replacement(xs: list[int]) -> None:
 
 
 @FAST
-@given(ints, st.integers(0, 30))
+@given(ints, st.integers(-5, 30))
 def test_heapq_top_k_matches_sorted_slices(xs: list[int], k: int) -> None:
     old, new = _pair(TOPK, "VXR008")
     assert new["top"](xs, k) == old["top"](xs, k)
@@ -237,3 +237,18 @@ def test_heapq_top_k_matches_sorted_slices(xs: list[int], k: int) -> None:
 def test_min_max_loops(xs: list[int]) -> None:
     old, new = _pair(MINMAX, "VXR026")
     assert _outcome(new["extremes"], xs) == _outcome(old["extremes"], xs)
+
+
+FIRST = """
+def first(xs: list[int], rows: list[tuple[int, int]]) -> tuple[int, tuple[int, int]]:
+    lowest = sorted(xs)[0]
+    return lowest, sorted(rows, key=lambda r: r[0], reverse=True)[0]
+"""
+
+
+@FAST
+@given(ints, st.lists(st.tuples(st.integers(0, 3), st.integers()), max_size=8))
+def test_min_max_instead_of_sort_even_when_empty(xs: list[int], data: list) -> None:
+    old, new = _pair(FIRST, "VXR007")
+    got, want = _outcome(new["first"], xs, data), _outcome(old["first"], xs, data)
+    assert got == want
