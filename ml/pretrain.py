@@ -38,7 +38,7 @@ from ml.transitions import TransitionArrays, TransitionFormatError, atomic_write
 
 GATE_ACCURACY_TOLERANCE = 0.01
 #: Conservative (CQL) weight used unless told otherwise; see ml.dqn and the README.
-DEFAULT_CQL_ALPHA = 1.0
+DEFAULT_CQL_ALPHA = 3.0
 #: Intra-op threads for CPU training. The matrices are tiny (batch 64 x 256): a second
 #: thread gains at most ~1.5x on an idle machine and, when the cores are shared (other
 #: workers, other jobs), OpenMP barriers make it ~10x slower (measured here). One it is.
@@ -73,6 +73,7 @@ class PretrainConfig:
     # extras (not in the guide's table)
     cql_alpha: float = DEFAULT_CQL_ALPHA
     target_update_interval: int = 500
+    huber_delta: float = 10.0
     lr_end: float = 1e-5
     model_version: str | None = None
     device: str = "auto"  # "auto" = CUDA when available, else CPU
@@ -91,6 +92,7 @@ class PretrainConfig:
              "--replay-buffer-size must be at least --batch-size"),
             (self.cql_alpha >= 0, "--cql-alpha must be >= 0"),
             (self.target_update_interval >= 1, "target_update_interval must be >= 1"),
+            (self.huber_delta > 0, "huber_delta must be positive"),
         ]
         for ok, message in checks:
             if not ok:
@@ -234,6 +236,7 @@ def train_offline(
         epsilon_start=config.epsilon_start, epsilon_end=config.epsilon_end,
         batch_size=config.batch_size, total_updates=total,
         target_update_interval=config.target_update_interval, cql_alpha=config.cql_alpha,
+        huber_delta=config.huber_delta,
     ), STATE_DIM)
     gen = torch.Generator(device=device).manual_seed(config.seed)
     cap = min(config.replay_buffer_size, n)

@@ -76,7 +76,7 @@ def test_promotion_through_the_gate(tiny_config, tmp_path, small_data, configure
     with pytest.raises(PolicyError, match="no shadow policy"):
         manager.promote_shadow_to_active()
     weak = _publish(tiny_config, models / ckpt.ACTIVE_NAME, hidden_dim=8, epochs=1, steps_per_epoch=1)
-    strong = _publish(tiny_config, models / ckpt.SHADOW_NAME, epochs=3, steps_per_epoch=100)
+    strong = _publish(tiny_config, models / ckpt.SHADOW_NAME, epochs=3, steps_per_epoch=200, hidden_dim=64)
     _write_holdout(models, small_data[1])
     result = manager.promote_shadow_to_active()
     assert result["promoted"] and result["evaluation"]["gate_passed"]
@@ -105,7 +105,7 @@ def test_cli_policy_promote_and_status(tiny_config, tmp_path, small_data, config
     settings = configure_settings(MODEL_CHECKPOINT_PATH=str(tmp_path / "models"))
     assert velox(["policy", "promote"]) == 2
     assert "no shadow policy" in capsys.readouterr().err
-    _publish(tiny_config, settings.model_dir / ckpt.ACTIVE_NAME, epochs=3, steps_per_epoch=100)
+    _publish(tiny_config, settings.model_dir / ckpt.ACTIVE_NAME, epochs=3, steps_per_epoch=200, hidden_dim=64)
     shadow = _publish(tiny_config, settings.model_dir / ckpt.SHADOW_NAME, hidden_dim=8,
                       epochs=1, steps_per_epoch=1)
     _write_holdout(settings.model_dir, small_data[1])

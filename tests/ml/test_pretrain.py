@@ -56,7 +56,7 @@ def test_training_learns_the_findings_to_action_mapping(tiny_config):
 
 
 def test_gate_rejects_a_worse_model_and_keeps_the_published_one(tiny_config, capsys):
-    good = run_pretrain(tiny_config(fresh_start=True, epochs=3, steps_per_epoch=100),
+    good = run_pretrain(tiny_config(fresh_start=True, epochs=3, steps_per_epoch=200, hidden_dim=64),
                         log=lambda _: None)
     published = good.output.read_bytes()
     # another hidden size: no warm start, one update -> clearly worse on the same holdout
@@ -76,7 +76,7 @@ def test_gate_rejects_a_worse_model_and_keeps_the_published_one(tiny_config, cap
 def test_gate_accepts_a_better_model(tiny_config):
     weak = run_pretrain(tiny_config(fresh_start=True, hidden_dim=8, epochs=1, steps_per_epoch=1),
                         log=lambda _: None)
-    better = run_pretrain(tiny_config(epochs=3, steps_per_epoch=100), log=lambda _: None)
+    better = run_pretrain(tiny_config(epochs=3, steps_per_epoch=200, hidden_dim=64), log=lambda _: None)
     assert better.published and better.gate["gate_passed"]
     assert better.gate["prev_model_td_error"] == weak.evaluation["td_error"]
     assert better.gate["td_error_delta_pct"] < 0
