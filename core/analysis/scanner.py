@@ -26,9 +26,11 @@ then score, then complexity score.
 
 Directories are walked recursively, matching ``file_pattern`` (a glob on the file name,
 or on the path relative to the scanned directory when it contains ``/``), skipping
-version-control folders, virtual environments (any folder holding ``pyvenv.cfg``),
+version-control folders, virtual environments (``.venv`` and any folder holding
+``pyvenv.cfg``; a folder merely named ``venv`` may be code, like the stdlib's package),
 ``site-packages``, build outputs and caches. Large scans run on a process pool over the
-machine's cores, in chunks; small ones run in process.
+machine's cores, in chunks, when the calling process may fork safely (see ``use_pool``);
+small ones, and scans from threaded or daemon processes, run in process.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from __future__ import annotations
 import fnmatch
 import multiprocessing
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -55,7 +58,7 @@ _LEVELS = {"high": 3, "medium": 2, "low": 1}
 SKIP_DIRS = frozenset(
     {
         ".git", ".hg", ".svn", ".bzr", "__pycache__", "node_modules", "site-packages",
-        "dist-packages", ".venv", "venv", ".tox", ".nox", "build", "dist", ".eggs",
+        "dist-packages", ".venv", ".tox", ".nox", "build", "dist", ".eggs",
         ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", ".idea", ".vscode",
         "__pypackages__",
     }
@@ -114,15 +117,19 @@ def _default_workers() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _pool_context() -> multiprocessing.context.BaseContext:
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" in methods:
-        # forkserver: workers fork from a clean server process, never from a threaded
-        # parent (Flask, the embedded job executor); the server preloads the analyzer.
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["core.analysis.analyzer"])
-        return ctx
-    return multiprocessing.get_context("spawn")  # pragma: no cover - not POSIX
+def use_pool(total: int, workers: int) -> bool:
+    """Whether ``analyze_many`` runs a process pool: enough files and workers, and a
+    process that may fork safely: single-threaded (a threaded parent such as the Flask
+    app or the embedded job executor could fork with a lock held) and not a daemon (a
+    Celery prefork child may not have children). forkserver/spawn are not used: their
+    workers re-import the caller's main module. Otherwise the scan runs in process."""
+    return (
+        workers > 1
+        and total >= PARALLEL_MIN_FILES
+        and "fork" in multiprocessing.get_all_start_methods()
+        and threading.active_count() == 1
+        and not multiprocessing.current_process().daemon
+    )
 
 
 def analyze_many(
@@ -132,11 +139,7 @@ def analyze_many(
     Results keep the order of ``jobs``."""
     total = len(jobs)
     workers = _default_workers() if workers is None else max(1, int(workers))
-    parallel = (
-        workers > 1
-        and total >= PARALLEL_MIN_FILES
-        and not multiprocessing.current_process().daemon  # e.g. inside a Celery prefork child
-    )
+    parallel = use_pool(total, workers)
     results: list[FileAnalysis] = []
     step = max(1, total // 100)
 
@@ -148,7 +151,8 @@ def analyze_many(
     if parallel:
         chunksize = max(1, min(32, total // (workers * 8)))
         try:
-            with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
                 for analysis in pool.map(_analyze_one, jobs, chunksize=chunksize):
                     results.append(analysis)
                     report()

@@ -136,6 +136,7 @@ def test_parallel_scan_matches_sequential_and_reports_progress(tmp_path: Path):
     def progress(*, phase=None, progress=None, status=None):
         seen.append((phase, progress))
 
+    assert scanner.use_pool(scanner.PARALLEL_MIN_FILES + 7, 2)  # this test really forks
     parallel = scan_path(tmp_path, workers=2, progress=progress)
     sequential = scan_path(tmp_path, workers=1)
     assert parallel == sequential
@@ -164,3 +165,26 @@ def test_body_invariants(files, min_cx):
     levels = [scanner._LEVELS[h["optimization_potential"]] for h in body["hotspots"]]
     assert levels == sorted(levels, reverse=True)
     assert body["summary"]["total_findings"] == sum(len(a.findings) for a in analyses)
+
+
+def test_a_folder_named_venv_without_pyvenv_cfg_is_code(tmp_path: Path):
+    (tmp_path / "venv").mkdir()
+    (tmp_path / "venv" / "__init__.py").write_text("x = 1\n")
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "lib.py").write_text("x = 1\n")
+    assert discover(tmp_path) == ["venv/__init__.py"]
+
+
+def test_no_pool_from_a_threaded_process_or_for_small_scans():
+    import threading
+
+    assert not scanner.use_pool(scanner.PARALLEL_MIN_FILES - 1, 4)
+    assert not scanner.use_pool(1000, 1)
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not scanner.use_pool(1000, 4)
+    finally:
+        stop.set()
+        thread.join()
