@@ -16,8 +16,9 @@ is read as ``range(x)``):
   key: a[j + 1] = a[j]; j -= 1`` then ``a[j + 1] = key``.
 
 The comparison may compare a key of the items (``a[j][1] > a[j + 1][1]``,
-``a[j].score < ...``): it becomes ``key=lambda item: item[1]``; ``<`` instead of ``>``
-sorts descending (``reverse=True``). The loop variables must not be read after the sort.
+``a[j].score < ...``): it becomes ``key=lambda item: item[1]``, applied only when there
+are two or more items (the loops never evaluate the key otherwise); ``<`` instead of
+``>`` sorts descending (``reverse=True``). The loop variables must not be read after the sort.
 Bubble and insertion sorts are stable, like ``list.sort``; selection sort is not, so with
 a key its candidate is marked for verification. Candidates are also marked when the list
 is not known to be a ``list`` of ``int`` or ``str`` (a total order).
@@ -227,7 +228,11 @@ class QuadraticSort(Rule):
             args.append(f"key={key}")
         if reverse:
             args.append("reverse=True")
-        return f"{arr}.sort({', '.join(args)})", key_pure, arr
+        call = f"{arr}.sort({', '.join(args)})"
+        if key is not None:
+            # the loops never evaluate the key for fewer than two items; sort() would
+            call = f"if len({arr}) > 1:\n    {call}\n"
+        return call, key_pure, arr
 
     @staticmethod
     def _ranges_ok(env, names, kind, n_forms) -> bool:  # type: ignore[no-untyped-def]

@@ -7,8 +7,9 @@ is kept.
 
 Same shapes as VXR016 (nested ``for``/``if`` clauses, one statement at the bottom, loop
 variables unused afterwards, not inside ``try``). For dicts, the statement evaluates the
-value before the key while the comprehension evaluates the key first: when both call
-functions of unknown purity, the candidate is marked for verification.
+value before the key while the comprehension evaluates the key first: when both could
+raise (or have effects), i.e. neither is a plain name or literal, the candidate is marked
+for verification.
 
 Bad::
 
@@ -62,8 +63,8 @@ class DictSetComprehension(Rule):
                 continue
             if kind == "dict":
                 k, v = elt
-                if u.unknown_calls(ctx, k) and u.unknown_calls(ctx, v):
-                    why.append("key and value both call code; their order changes")
+                if _may_raise(k) and _may_raise(v):
+                    why.append("the key is now evaluated before the value (which may raise)")
                 inner = f"{ctx.code(k).strip()}: {ctx.code(v).strip()}"
             else:
                 inner = ctx.code(elt).strip()  # type: ignore[arg-type]
@@ -71,6 +72,11 @@ class DictSetComprehension(Rule):
             u.collapse(edits, s0, loop, code)
             names.append(acc)
         return u.finish(unit.node, edits, f"build {', '.join(names)} with a comprehension", why)
+
+
+def _may_raise(e: cst.BaseExpression) -> bool:
+    """Anything but a name or a literal may raise (or have effects) when evaluated."""
+    return not isinstance(e, cst.Name | cst.SimpleString | cst.Integer | cst.Float)
 
 
 def _kind(ctx: ModuleContext, init: cst.BaseExpression) -> str | None:
