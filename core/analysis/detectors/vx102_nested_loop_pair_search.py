@@ -57,6 +57,10 @@ class NestedLoopPairSearch(Detector):
         inner_vars, outer_vars = loop_targets(inner), loop_targets(outer)
         if not inner_vars or not outer_vars:
             return
+        # names computed inside a loop belong to it: ``n = len(suffix)`` is per inner item
+        inner_stores = facts.loop_facts(inner, ctx).stores
+        inner_vars |= inner_stores
+        outer_vars |= facts.loop_facts(outer, ctx).stores - inner_stores
         inner_iter = loop_iter(inner)
         if inner_iter is None or loop_iter(outer) is None:
             return
