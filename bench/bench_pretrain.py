@@ -113,7 +113,14 @@ def main() -> int:
                     help="also time a bare loop with the direct fused Adam")
     ap.add_argument("--keep", type=Path, default=None, help="keep the files in this folder")
     args = ap.parse_args()
+    if args.keep is None:
+        with tempfile.TemporaryDirectory(prefix="velox-bench-") as tmp:
+            return run(args, Path(tmp))
+    args.keep.mkdir(parents=True, exist_ok=True)
+    return run(args, args.keep)
 
+
+def run(args: argparse.Namespace, work: Path) -> int:
     import torch
 
     from core.actions import ACTION_INDEX
@@ -122,8 +129,6 @@ def main() -> int:
     from ml.policy import heuristic_ranking
     from ml.pretrain import PretrainConfig, load_transitions, run_pretrain
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="velox-bench-"))
-    work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}, "
           f"torch {torch.__version__}, CUDA available: {torch.cuda.is_available()}")
 
@@ -177,7 +182,8 @@ def main() -> int:
           f"generator's best action (ceiling) {(best[pos] == holdout.actions[pos]).mean():.1%}")
     print(f"  model greedy == generator's best action on all holdout states: "
           f"{(greedy == best).mean():.1%} (heuristic {(heur == best).mean():.1%})")
-    print(f"files in {work}")
+    if args.keep:
+        print(f"files in {work}")
     return 0
 
 
