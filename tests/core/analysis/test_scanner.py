@@ -125,21 +125,37 @@ def test_missing_path(tmp_path: Path):
         scan_path(tmp_path / "nope")
 
 
+_PARALLEL_SCRIPT = """
+import json, sys
+from core.analysis import scanner
+seen = []
+def progress(*, phase=None, progress=None, status=None):
+    seen.append((phase, progress))
+root = sys.argv[1]
+assert scanner.use_pool(scanner.PARALLEL_MIN_FILES + 7, 2), "a fresh process must fork a pool"
+print(json.dumps({"body": scanner.scan_path(root, workers=2, progress=progress), "seen": seen}))
+"""
+
+
 def test_parallel_scan_matches_sequential_and_reports_progress(tmp_path: Path):
+    """The pool only forks from a single-threaded process; other tests leave threads in this
+    one (executors, schedulers), so the parallel scan runs in a fresh interpreter."""
+    import subprocess
+    import sys
+
     from tests.core.analysis.conftest import MEDIUM, SLOW
 
     for i in range(scanner.PARALLEL_MIN_FILES + 6):
         (tmp_path / f"m{i:02d}.py").write_text(SLOW if i % 3 else MEDIUM)
     (tmp_path / "zz_broken.py").write_bytes(b"\xff\xfe\x00")
-    seen: list[tuple[str | None, float | None]] = []
-
-    def progress(*, phase=None, progress=None, status=None):
-        seen.append((phase, progress))
-
-    assert scanner.use_pool(scanner.PARALLEL_MIN_FILES + 7, 2)  # this test really forks
-    parallel = scan_path(tmp_path, workers=2, progress=progress)
+    root = Path(__file__).resolve().parents[3]
+    run = subprocess.run([sys.executable, "-c", _PARALLEL_SCRIPT, str(tmp_path)], cwd=root,
+                         capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out = json.loads(run.stdout)
+    parallel, seen = out["body"], [tuple(x) for x in out["seen"]]
     sequential = scan_path(tmp_path, workers=1)
-    assert parallel == sequential
+    assert parallel == json.loads(json.dumps(sequential))
     fractions = [p for phase, p in seen if phase == "analyzing"]
     assert fractions[0] == 0.0 and fractions[-1] == 1.0
     assert fractions == sorted(fractions)
