@@ -135,14 +135,16 @@ class ScanRequest(_Request):
 
 
 class ScanFileResult(_Response):
+    """With ``include_metrics: false`` the score and count fields are left out."""
+
     file_path: str
-    complexity_score: float
-    maintainability_score: float
+    complexity_score: float | None = None
+    maintainability_score: float | None = None
     bottlenecks: list[Any]
     opportunities: list[Any]
-    lines_of_code: int
-    functions: int
-    classes: int
+    lines_of_code: int | None = None
+    functions: int | None = None
+    classes: int | None = None
 
 
 class ScanSummary(_Response):
