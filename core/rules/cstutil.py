@@ -697,12 +697,19 @@ def comments_in(node: cst.CSTNode) -> list[cst.EmptyLine]:
 
 
 def inside_try(ctx: ModuleContext, node: cst.CSTNode, stop: cst.CSTNode) -> bool:
-    """``node`` sits in a ``try`` body (or handler) below ``stop``: an exception it raises
-    may be caught and the function go on with partial state."""
+    """``node`` sits in a ``try`` body (or handler) or a ``with`` block below ``stop``: an
+    exception it raises may be caught (``except``, or a context manager's ``__exit__`` such
+    as ``contextlib.suppress``) and the function go on with partial state. ``with open(...)``
+    (the builtin, never suppressing) does not count."""
     for a in ancestors(ctx, node):
         if a is stop:
             return False
         if isinstance(a, cst.Try | cst.TryStar):
+            return True
+        if isinstance(a, cst.With) and not all(
+            isinstance(item.item, cst.Call) and is_name(item.item.func, "open")
+            and builtin_available(ctx, "open") for item in a.items
+        ):
             return True
     return False
 
