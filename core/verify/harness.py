@@ -155,6 +155,14 @@ class Side:
             sys.modules[name] = self.module  # type: ignore[assignment]
 
     def load(self) -> None:
+        # The enclosing package first, as a normal import would: a package __init__ that
+        # imports this module (``from .core import *``) must not run against the half-built
+        # module object we are about to execute. If it fails, executing the module reports it.
+        parent = self.name.rpartition(".")[0]
+        if parent and parent not in sys.modules:
+            # CallTimeout and SystemExit are BaseExceptions: they still end the load
+            with contextlib.suppress(Exception):  # the module's own import says what is wrong
+                importlib.import_module(parent)
         spec = importlib.util.spec_from_file_location(self.name, self.path)
         if spec is None or spec.loader is None:
             raise ImportError(f"cannot load {self.path}")

@@ -370,3 +370,37 @@ def test_package_module_with_relative_imports_and_recorded_instances(tmp_path):
     # the recorded argument is a list of Point instances, rebuilt on each side
     assert result.calls_by_source == {"recorded": 1}
     assert result.tests_run == ["tests/test_shapes.py::test_farthest"]
+
+
+CORE = """from pkg.util import START
+
+
+def total(xs):
+    result = START
+    for x in xs:
+        result = result + x
+    return result
+"""
+CORE_FAST = CORE.replace("""    result = START
+    for x in xs:
+        result = result + x
+    return result""", """    return sum(xs, START)""")
+
+
+def test_submodule_imported_by_its_own_package_init(tmp_path):
+    # toolz's layout: the package __init__ star-imports the module, a sibling imports names
+    # from it, and the module imports its own package. Executing the module before its
+    # package is imported ran the __init__ against the half-built module (ImportError).
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("from .core import *\nfrom .extra import *\n")
+    (pkg / "util.py").write_text("START = 0\n")
+    (pkg / "extra.py").write_text(
+        "from .core import total\n\n\ndef twice(xs):\n    return 2 * total(xs)\n")
+    (pkg / "core.py").write_text(CORE)
+    result = verify(CORE, CORE_FAST, ["total"], project_dir=tmp_path,
+                    module_relpath="pkg/core.py",
+                    call_inputs={"total": [list(range(2000)), [], [1.5, 2.5]]})
+    assert result.validation_status in ("validated", "no_speedup"), result.reason
+    assert result.calls_compared == 3
+    assert result.speedup is not None
