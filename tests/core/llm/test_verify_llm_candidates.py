@@ -8,9 +8,8 @@ import json
 
 import pytest
 
-verify = pytest.importorskip("core.verify")
-
-from core.llm import LLMCache, LLMRequest, propose_llm_candidates  # noqa: E402
+import core.verify as verify
+from core.llm import LLMCache, LLMRequest, propose_llm_candidates
 
 SOURCE = '''"""Set arithmetic done slowly."""
 
