@@ -12,7 +12,9 @@ Rules (codeflash-style, stricter where a rewrite could change what callers see):
 - sequences element by element; dicts by keys then values (insertion order ignored, like
   ``dict.__eq__``); sets with ``==``;
 - exceptions by type and message, memory addresses (``0x7f...``) masked;
-- NumPy arrays by dtype, shape and values (NaN-aware), pandas objects with ``.equals``.
+- NumPy arrays by dtype, shape and values (NaN-aware), pandas objects with ``.equals``;
+- iterators over builtin containers (an argument such as ``iter(xs)``) by the items left in
+  them: a rewrite that consumes more or fewer items changes what the caller sees.
 """
 
 from __future__ import annotations
@@ -118,6 +120,10 @@ class _Comparer:
             return self._mapping(a, b, path, depth)
         if isinstance(a, (set, frozenset)):
             return self._set(a, b, path, depth)
+        if _container_iterator(a):
+            ra, rb = _remaining(a), _remaining(b)
+            if ra is not None and rb is not None:
+                return self._sequence(ra, rb, f"{path}(remaining items)", depth + 1)
         if isinstance(a, type) or callable(a) and hasattr(a, "__qualname__"):
             qa, qb = _qualname(a), _qualname(b)
             return None if qa == qb else f"{path}: {qa} != {qb}"
@@ -197,6 +203,21 @@ class _Comparer:
                 return None if floats_close(x, y, self.rel_tol, self.abs_tol) else _neq(path, a, b)
             return None if _safe_eq(x, y) else _neq(path, a, b)
         return None if _safe_eq(a, b) else _neq(path, a, b)
+
+
+def _container_iterator(obj: Any) -> bool:
+    """An iterator over a builtin container (``list_iterator``, ``range_iterator``,
+    ``dict_keyiterator``...): it never equals another one, but what is left in it is what
+    the caller sees after the call, and reading it runs no user code."""
+    tp = type(obj)
+    return getattr(tp, "__module__", None) == "builtins" and tp.__name__.endswith("iterator")
+
+
+def _remaining(it: Any) -> list[Any] | None:
+    try:
+        return list(it)
+    except Exception:  # e.g. a dict changed size during iteration
+        return None
 
 
 def _neq(path: str, a: Any, b: Any) -> str:

@@ -404,3 +404,30 @@ def test_submodule_imported_by_its_own_package_init(tmp_path):
     assert result.validation_status in ("validated", "no_speedup"), result.reason
     assert result.calls_compared == 3
     assert result.speedup is not None
+
+
+TAKE = """def take(it, k):
+    out = []
+    for _ in range(k):
+        out.append(next(it))
+    return out
+"""
+TAKE_COMPREHENSION = """def take(it, k):
+    return [next(it) for _ in range(k)]
+"""
+TAKE_GREEDY = """def take(it, k):
+    items = list(it)
+    return items[:k]
+"""
+
+
+def test_iterator_arguments_are_compared_by_what_is_left_in_them():
+    # more-itertools' helpers take iter(xs): a correct rewrite used to be rejected because
+    # two list_iterators are never equal; one that drains the iterator must still be caught
+    inputs = {"take": [(iter(list(range(50))), 5), (iter(range(30)), 30)]}
+    ok = verify(TAKE, TAKE_COMPREHENSION, ["take"], call_inputs=inputs)
+    assert ok.validation_status in ("validated", "no_speedup"), ok.reason
+    assert ok.calls_by_source.get("explicit") == 2
+    greedy = verify(TAKE, TAKE_GREEDY, ["take"], call_inputs=inputs)
+    assert greedy.validation_status == "not_equivalent", greedy.reason
+    assert "remaining items" in greedy.reason
