@@ -9,7 +9,8 @@ is a loop in which ``out`` is only ever membership-tested (``in`` / ``not in``) 
 to with ``out.append(x)`` as a statement. The set starts empty beside the list, every
 append is mirrored by an ``add``, and every membership test goes to the set. Marked for
 verification unless the appended items are known to be hashable (they are the loop
-variable over a parameter annotated ``list[str]``, ``list[int]``...).
+variable over a parameter annotated ``list[str]``, ``list[int]``...). Does not fire where
+the list is the fallback for unhashable values (tested inside ``except TypeError``).
 
 Bad::
 
@@ -132,6 +133,8 @@ class DedupSeenSet(Rule):
             return None
         if not tests or not appends:
             return None
+        if any(_in_type_error_handler(ctx, t, func) for t in tests):
+            return None  # the list is the fallback for values a set cannot hold
         appended = {item.value for _s, _l, item in appends}
         for t in tests:
             left = ctx.parents[ctx.parents[t]].left  # type: ignore[union-attr]
@@ -146,4 +149,22 @@ def _hashable_item(ctx: ModuleContext, func: cst.FunctionDef, name: str) -> bool
         if isinstance(n, cst.For) and u.is_name(n.target, name) and isinstance(n.iter, cst.Name):
             kind, elem = u.local_kind(ctx, func, n.iter.value)
             return kind == "list" and elem == "hashable"
+    return False
+
+
+def _in_type_error_handler(ctx: ModuleContext, node: cst.CSTNode, func: cst.FunctionDef) -> bool:
+    """``node`` runs in an ``except`` that catches ``TypeError`` (or everything): the usual
+    ``try: x in seen_set ... except TypeError: x in seen_list`` for unhashable values
+    (more-itertools ``unique_everseen``), where a set would raise again."""
+    for a in u.ancestors(ctx, node):
+        if a is func:
+            return False
+        if isinstance(a, cst.ExceptHandler):
+            if a.type is None:
+                return True
+            caught = [a.type] if not isinstance(a.type, cst.Tuple) else [
+                e.value for e in a.type.elements]
+            if any(isinstance(c, cst.Name) and c.value in {"TypeError", "Exception",
+                                                           "BaseException"} for c in caught):
+                return True
     return False
