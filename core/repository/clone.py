@@ -5,7 +5,7 @@ The clone runs in a child process (``_clone_child.py``, dulwich): a shallow clon
 (``depth=1``) of the branch or tag, or, when ``ref`` is not a branch or tag but looks like
 a commit SHA (7-40 hex digits), a full clone followed by a checkout of that commit. The
 parent polls the child and kills it when it runs past ``timeout_s`` or the clone directory
-grows past ``max_bytes`` (both checked every 0.2 s, so the overshoot is small but not zero).
+grows past ``max_bytes`` (both checked every 0.2 s while it runs, and the size once more when it ends).
 
     with clone_repository("https://github.com/owner/repo", "main") as repo:
         repo.path        # the checked-out working tree
@@ -114,6 +114,9 @@ def _run_child(clone_url: str, temp_root: Path, ref: str, timeout_s: float,
                 raise RepositoryError(f"cannot clone {clone_url}: {why}",
                                       field="repository_url")
             time.sleep(_POLL_SECONDS)
+        if _tree_bytes(temp_root) > max_bytes:  # finished between two polls, still too big
+            raise RepositoryError(f"cannot clone {clone_url}: clone is larger than "
+                                  f"{max_bytes // (1024 * 1024)} MiB", field="repository_url")
         out.seek(0)
         lines = out.read().decode(errors="replace").strip().splitlines()
         if not lines:
