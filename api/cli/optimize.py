@@ -115,9 +115,9 @@ def _optimize_many(modules: list[Path], root: Path, options: dict[str, Any], set
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from core.optimize.pipeline import optimize_file
+    from core.optimize.pipeline import optimize_file, package_root
 
-    project = root if root.is_dir() else root.parent
+    project = package_root(root)  # a package's modules import it: run from above it
     results: list[dict[str, Any]] = []
     console = Console(stderr=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

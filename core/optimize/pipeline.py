@@ -13,6 +13,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,7 +187,7 @@ def optimize_file(
     """Optimize a module on disk; its tests (if any) run against patched copies."""
     file_path = Path(path).resolve()
     code = file_path.read_text(encoding="utf-8")
-    project_dir = Path(options.pop("project_dir", None) or file_path.parent)
+    project_dir = Path(options.pop("project_dir", None) or package_root(file_path))
     request = OptimizeRequest(
         code=code,
         file_path=str(path),
@@ -195,6 +196,28 @@ def optimize_file(
         **options,
     )
     return optimize_source(request, settings=settings, progress=progress)
+
+
+def package_root(path: str | Path, *, within: Sequence[Path] = ()) -> Path:
+    """The folder a module is imported from: above the outermost package holding ``path``
+    (pytest's rootdir-less rule), or ``path``'s own folder when it is in no package.
+
+    ``toolz/itertoolz.py`` does ``from toolz.utils import ...``: run from ``toolz/`` itself
+    it cannot import, and its tests (``toolz/tests/``) import ``toolz`` too. With ``within``
+    (the API's ``ALLOWED_CODE_ROOTS``) it never climbs out of the roots holding ``path``.
+    """
+    folder = Path(path).resolve()
+    if not folder.is_dir():
+        folder = folder.parent
+    bounds = [Path(r).resolve() for r in within]
+    bounds = [b for b in bounds if b == folder or b in folder.parents]
+    if within and not bounds:
+        return folder
+    while (folder / "__init__.py").is_file() and folder.parent != folder:
+        if bounds and not any(b == folder.parent or b in folder.parent.parents for b in bounds):
+            break
+        folder = folder.parent
+    return folder
 
 
 # --- steps -------------------------------------------------------------------------
@@ -269,8 +292,9 @@ def _order(candidates: list[RewriteCandidate], ranking: list[str]) -> list[Rewri
 def _resolve_test_command(request: OptimizeRequest, settings: Settings) -> str | None:
     """The user's test command with ``{path}`` filled in, or None when there is nothing to run.
 
-    ``{path}`` is the module's test file when one sits beside it (``test_<stem>.py``) or in
-    a ``tests/`` folder of the project, else the project directory.
+    ``{path}`` is the module's test file when one sits beside it (``test_<stem>.py``), in a
+    ``tests/`` folder beside it (``pkg/tests/``) or in a ``tests/`` or ``test/`` folder of
+    the project, else the project directory.
     """
     if not request.project_dir or not request.module_relpath:
         return None
@@ -278,7 +302,8 @@ def _resolve_test_command(request: OptimizeRequest, settings: Settings) -> str |
     project = Path(request.project_dir)
     module = Path(request.module_relpath)
     test_name = f"test_{module.stem}.py"
-    for candidate in (module.parent / test_name, Path("tests") / test_name):
+    for candidate in (module.parent / test_name, module.parent / "tests" / test_name,
+                      Path("tests") / test_name, Path("test") / test_name):
         if (project / candidate).is_file():
             return command.replace("{path}", str(candidate))
     if request.unit_test_command:

@@ -1,0 +1,107 @@
+"""Where ``optimize_file`` runs a module's tests from, for the layouts real packages use
+(found trying Velox on toolz, more-itertools and tabulate)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from core.optimize.pipeline import (
+    OptimizeRequest,
+    _resolve_test_command,
+    optimize_file,
+    package_root,
+)
+from core.settings import Settings
+
+CORE = '''from pkg.util import START
+
+
+def squares(xs):
+    out = []
+    for x in xs:
+        out.append(x * x + START)
+    return out
+'''
+TESTS = '''from pkg.core import squares
+
+
+def test_squares():
+    assert squares(range(400)) == [x * x for x in range(400)]
+'''
+
+
+def _toolz_like(root: Path) -> Path:
+    """``root/pkg/{__init__,util,core}.py`` and ``root/pkg/tests/test_core.py``; the package
+    __init__ star-imports the module, the module imports its own package by name."""
+    pkg = root / "pkg"
+    (pkg / "tests").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from .core import *\n")
+    (pkg / "util.py").write_text("START = 0\n")
+    (pkg / "core.py").write_text(CORE)
+    (pkg / "tests" / "__init__.py").write_text("")
+    (pkg / "tests" / "test_core.py").write_text(TESTS)
+    return pkg / "core.py"
+
+
+def test_package_root_is_above_the_outermost_package(tmp_path: Path) -> None:
+    module = _toolz_like(tmp_path)
+    (tmp_path / "pkg" / "sub").mkdir()
+    (tmp_path / "pkg" / "sub" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "sub" / "deep.py").write_text("")
+    (tmp_path / "script.py").write_text("")
+    assert package_root(module) == tmp_path.resolve()
+    assert package_root(tmp_path / "pkg" / "sub" / "deep.py") == tmp_path.resolve()
+    assert package_root(tmp_path / "pkg") == tmp_path.resolve()
+    assert package_root(tmp_path / "script.py") == tmp_path.resolve()
+    assert package_root(tmp_path) == tmp_path.resolve()
+
+
+def test_package_root_never_leaves_the_allowed_roots(tmp_path: Path) -> None:
+    # the API confines file_path to ALLOWED_CODE_ROOTS: the copy its tests run in must not
+    # reach above the root, even when the root itself is a package
+    module = _toolz_like(tmp_path)
+    allowed = tmp_path / "pkg"
+    assert package_root(module, within=[allowed]) == allowed.resolve()
+    assert package_root(module, within=[tmp_path]) == tmp_path.resolve()
+    assert package_root(module, within=[tmp_path / "elsewhere"]) == allowed.resolve()
+
+
+@pytest.mark.parametrize("where", ["pkg/tests", "tests", "test", "pkg"])
+def test_the_module_s_test_file_is_found_in_the_usual_places(tmp_path: Path, where: str) -> None:
+    (tmp_path / where).mkdir(parents=True, exist_ok=True)
+    (tmp_path / where / "test_core.py").write_text("")
+    request = OptimizeRequest(code="", project_dir=str(tmp_path), module_relpath="pkg/core.py",
+                              unit_test_command="pytest -q {path}")
+    command = _resolve_test_command(request, Settings())
+    assert command == f"pytest -q {where}/test_core.py"
+
+
+def test_no_test_file_runs_the_project_or_nothing(tmp_path: Path) -> None:
+    explicit = OptimizeRequest(code="", project_dir=str(tmp_path), module_relpath="pkg/core.py",
+                               unit_test_command="pytest -q {path}")
+    assert _resolve_test_command(explicit, Settings()) == "pytest -q ."
+    default = OptimizeRequest(code="", project_dir=str(tmp_path), module_relpath="pkg/core.py")
+    assert _resolve_test_command(default, Settings()) is None
+
+
+@pytest.mark.slow
+def test_a_module_inside_a_package_is_verified_with_its_package_s_tests(
+    tmp_path: Path, sqlite_settings: Settings
+) -> None:
+    # before: the project was pkg/ itself, so ``from pkg.util import`` failed in the sandbox
+    # and every candidate was skipped; the tests in pkg/tests were never found
+    module = _toolz_like(tmp_path)
+    outcome = optimize_file(module, settings=sqlite_settings, use_llm=False,
+                            unit_test_command="python -m pytest -q -p no:cacheprovider {path}")
+    attempts = outcome.to_response()["attempts"]
+    assert attempts, "the append loop should give a candidate"
+    for attempt in attempts:
+        assert "fails to import" not in (attempt["reason"] or ""), attempt
+    assert {a["validation_status"] for a in attempts} <= {"validated", "no_speedup"}
+    for suggestion in outcome.suggestions:
+        evidence = suggestion["evidence"]
+        assert evidence["test_command"].endswith("pkg/tests/test_core.py")
+        assert evidence["tests_run"] == ["pkg/tests/test_core.py::test_squares"]
+    assert module.read_text() == CORE  # the user's file is untouched
