@@ -7,8 +7,9 @@ computes each distinct argument tuple once.
 Fires on a function (top-level, or nested inside a unit) that calls itself at two or more
 sites or from a loop, is not a generator, coroutine, method or decorated function, has no
 mutable default, does no I/O, declares no ``global``/``nonlocal``, mutates none of its
-arguments and returns no freshly built container (a cached list would be shared by every
-caller). The candidate is marked for verification unless every argument is annotated
+arguments, returns a value (a procedure runs for its effects, e.g. sqlparse's grouping
+walkers that regroup the token tree they are given) and returns no freshly built
+container (a cached list would be shared by every caller). The candidate is marked for verification unless every argument is annotated
 with a hashable type, every call inside is to itself or a pure builtin, and every outside
 name it reads is stable (a module constant bound once and never mutated, or an enclosing
 function's local bound before the definition and never changed).
@@ -121,6 +122,8 @@ class MemoizeRecursion(Rule):
         in_loop = any(u.loops_between(ctx, c, func) for c in self_calls)
         if len(self_calls) < 2 and not in_loop:
             return None  # linear recursion: nothing is recomputed
+        if not any(isinstance(n, cst.Return) and n.value is not None for n in body_nodes):
+            return None  # a procedure runs for its effects: a cache would only skip them
         for p in u.params_of(func):
             if p.default is not None and _mutable_display(p.default):
                 return None
