@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from api.cli import UsageError
 
 SKIPPED_DIRS = {".git", ".venv", "venv", "__pycache__", "build", "dist", "site-packages", "node_modules"}
+# Test code is what verifies a rewrite, not something to rewrite.
+TEST_DIRS = {"test", "tests", "testing"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,6 +49,7 @@ def _modules(root: Path, max_files: int | None) -> list[Path]:
     files = sorted(
         p for p in root.rglob("*.py")
         if not SKIPPED_DIRS.intersection(p.relative_to(root).parts)
+        and not TEST_DIRS.intersection(p.relative_to(root).parts[:-1])
         and not p.name.startswith("test_") and p.name != "conftest.py" and not p.name.endswith("_test.py")
     )
     return files[:max_files] if max_files else files
@@ -154,8 +158,9 @@ def _print_table(results: list[dict[str, Any]]) -> None:
             table.add_row(name, "-", "-", "error", "-", "-", "-", result["error"][:60], "-")
             continue
         if not result["suggestions"]:
-            tried = len(result.get("attempts", []))
-            table.add_row(name, "-", "-", "none", "-", "-", "-", f"{tried} candidates tried", "-")
+            counts = Counter(a["validation_status"] for a in result.get("attempts", []))
+            why = ", ".join(f"{n} {status}" for status, n in counts.most_common()) or "no candidate"
+            table.add_row(name, "-", "-", "none", "-", "-", "-", why, "-")
         for s in result["suggestions"]:
             ev = s["evidence"]
             if s["validation_status"] == "validated":
