@@ -324,6 +324,20 @@ def _judge(eo: dict[str, Any], ec: dict[str, Any], tol: dict[str, Any], qualname
                          "detail": detail, "input": label}}
 
 
+def _original_unstable(again: Any, tol: dict[str, Any]) -> bool:
+    """Whether the original, run twice more on the same input, disagrees with itself.
+
+    Asked only after a mismatch: output that differs from run to run (an ``id()`` or an
+    address in a repr, iteration over a set of objects hashed by identity) proves nothing
+    about the candidate, so such an input is dropped instead of failing the candidate.
+    Two fresh runs, not the first one: comparing consumed the first run's iterators.
+    """
+    first, second = again(0), again(1)
+    if first["timed_out"] or second["timed_out"]:
+        return False
+    return equivalence.compare_outcomes(first, second, **tol) is not None
+
+
 def run_compare(plan: dict) -> dict[str, Any]:
     clock = runtime.PinnedClock()
     real_ns = clock.real["perf_counter_ns"]
@@ -408,6 +422,11 @@ def _compare(plan: dict, clock: runtime.PinnedClock, real_ns: Any) -> dict[str, 
                     "reason": f"candidate {qualname} ran past {cand_limit:.1f}s on an input "
                               f"where the original took {eo['ns'] / 1e9:.3f}s"}
         verdict = _judge(eo, ec, tol, qualname, source, item.get("label") or "")
+        if verdict and _original_unstable(
+                lambda _run, fo=fo, blob=blob: _call(orig, fo, *orig.unpickle(blob), per_call,
+                                                     clock, real_ns), tol):
+            skip("the original itself gives different results on the input")
+            continue
         if verdict:
             return {**result, **verdict}
         count(qualname, source)
@@ -421,7 +440,15 @@ def _compare(plan: dict, clock: runtime.PinnedClock, real_ns: Any) -> dict[str, 
             continue
         ro = _run_snippets(orig, examples, per_call, clock, real_ns)
         rc = _run_snippets(cand, examples, per_call * factor, clock, real_ns)
-        for example, eo, ec in zip(examples, ro, rc, strict=True):
+        reruns: list[list[dict[str, Any]]] = []
+
+        def original_again(run: int, position: int, reruns: list = reruns,
+                           examples: list = examples) -> dict[str, Any]:
+            while len(reruns) <= run:  # examples build on each other: replay them all
+                reruns.append(_run_snippets(orig, examples, per_call, clock, real_ns))
+            return reruns[run][position]
+
+        for position, (example, eo, ec) in enumerate(zip(examples, ro, rc, strict=True)):
             if eo["timed_out"]:
                 skip("original slower than the per-call limit")
                 continue
@@ -429,6 +456,9 @@ def _compare(plan: dict, clock: runtime.PinnedClock, real_ns: Any) -> dict[str, 
                 return {**result, "status": "timeout",
                         "reason": f"candidate ran past the limit on doctest {example['source']!r}"}
             verdict = _judge(eo, ec, tol, qualname, "doctest", example["source"].strip())
+            if verdict and _original_unstable(lambda run, p=position: original_again(run, p), tol):
+                skip("the original itself gives different results on the input")
+                continue
             if verdict:
                 return {**result, **verdict}
             count(qualname, "doctest")

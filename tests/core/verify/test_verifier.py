@@ -431,3 +431,42 @@ def test_iterator_arguments_are_compared_by_what_is_left_in_them():
     greedy = verify(TAKE, TAKE_GREEDY, ["take"], call_inputs=inputs)
     assert greedy.validation_status == "not_equivalent", greedy.reason
     assert "remaining items" in greedy.reason
+
+
+UNSTABLE = textwrap.dedent('''
+    class Flag:
+        def __repr__(self):
+            return f"<Flag id={id(self)}>"
+
+
+    def describe(items):
+        """Describe what is in ``items``, with a fresh marker object.
+
+        >>> print(describe([3, 1, 2]))
+        [1, 2, 3] <Flag id=...>
+        """
+        ordered = []
+        for x in items:
+            ordered.append(x)
+        ordered.sort()
+        return f"{ordered} {Flag()!r}"
+''')
+
+
+def test_output_that_differs_from_run_to_run_does_not_fail_an_equivalent_candidate():
+    """An ``id()`` in the result differs between any two runs, the original's included:
+    such inputs prove nothing and are dropped, the rest decide."""
+    candidate = UNSTABLE.replace(
+        "ordered = []\n    for x in items:\n        ordered.append(x)\n    ordered.sort()",
+        "ordered = sorted(items)")
+    assert candidate != UNSTABLE
+    result = verify(UNSTABLE, candidate, ["describe"], call_inputs={"describe": [[3, 1, 2], [5]]})
+    assert result.validation_status != "not_equivalent", result.reason
+    assert result.inputs_skipped.get("the original itself gives different results on the input", 0) >= 2
+
+
+def test_a_real_difference_still_fails_when_the_original_is_deterministic():
+    original = "def head(xs):\n    return sorted(xs)[0]\n"
+    candidate = "def head(xs):\n    return max(xs)\n"
+    result = verify(original, candidate, ["head"], call_inputs={"head": [[3, 1, 2]]})
+    assert result.validation_status == "not_equivalent", result.reason
