@@ -49,34 +49,49 @@ def module_name_for_inline() -> str:
 
 
 def find_tests(project_dir: str | Path, module_relpath: str, limit_files: int = 3000) -> list[str]:
-    """Test files (relative paths) that import the module, by a textual scan."""
+    """Test files (relative paths) that import the module, by a textual scan.
+
+    A module of a package that its tests only reach through the package
+    (``from mistune import create_markdown`` exercises ``mistune/helpers.py``) falls back
+    to the tests that import the top-level package.
+    """
     project = Path(project_dir)
     name, _root = module_layout(project, module_relpath)
-    stem = name.split(".")[-1]
+    parts = name.split(".")
+    candidates = _test_files(project, limit_files)
+    found = [rel for rel, text in candidates if _imports(text, parts[-1])]
+    if not found and len(parts) > 1:
+        found = [rel for rel, text in candidates if _imports(text, parts[0])]
+    return found
+
+
+def _imports(text: str, name: str) -> bool:
     pattern = re.compile(
-        rf"^\s*(from\s+[\w.]*\b{re.escape(stem)}\b[\w.]*\s+import|import\s+[\w.]*\b{re.escape(stem)}\b"
-        rf"|from\s+[\w.]+\s+import\s+[^#\n]*\b{re.escape(stem)}\b)",
+        rf"^\s*(from\s+[\w.]*\b{re.escape(name)}\b[\w.]*\s+import|import\s+[\w.]*\b{re.escape(name)}\b"
+        rf"|from\s+[\w.]+\s+import\s+[^#\n]*\b{re.escape(name)}\b)",
         re.MULTILINE,
     )
-    found: list[str] = []
-    seen = 0
+    return pattern.search(text) is not None
+
+
+def _test_files(project: Path, limit_files: int) -> list[tuple[str, str]]:
+    """``(relative path, text)`` of pytest-style test files, at most ``limit_files``."""
+    out: list[tuple[str, str]] = []
     for root, dirs, files in os.walk(project):
         dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS)
         for fname in sorted(files):
             if not (fname.startswith("test_") and fname.endswith(".py")
                     or fname.endswith("_test.py")):
                 continue
-            seen += 1
-            if seen > limit_files:
-                return found
+            if len(out) >= limit_files:
+                return out
             path = Path(root) / fname
             try:
                 text = path.read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            if pattern.search(text):
-                found.append(path.relative_to(project).as_posix())
-    return found
+            out.append((path.relative_to(project).as_posix(), text))
+    return out
 
 
 def fill_test_command(command: str, project_dir: str | Path, module_relpath: str) -> str:

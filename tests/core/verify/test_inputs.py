@@ -139,3 +139,20 @@ def test_tests_that_import_the_module_fill_the_command(tmp_path):
     assert fill_test_command("pytest -q", tmp_path, "geometry.py") == "pytest -q"
     (tmp_path / "lonely.py").write_text("")
     assert fill_test_command("pytest {path}", tmp_path, "lonely.py") == "pytest ."
+
+
+def test_tests_reaching_a_module_only_through_its_package_are_found(tmp_path):
+    # mistune's tests import ``mistune``, never ``mistune.helpers``
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("from .helpers import norm\n")
+    (pkg / "helpers.py").write_text("def norm(s): return s.strip()\n")
+    (pkg / "direct.py").write_text("X = 1\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_api.py").write_text("import pkg\n")
+    (tmp_path / "tests" / "test_direct.py").write_text("from pkg.direct import X\n")
+    (tmp_path / "tests" / "test_unrelated.py").write_text("import json\n")
+    assert find_tests(tmp_path, "src/pkg/helpers.py") == ["tests/test_api.py", "tests/test_direct.py"]
+    # a test naming the module wins: the package-wide ones are not added
+    assert find_tests(tmp_path, "src/pkg/direct.py") == ["tests/test_direct.py"]
+    assert find_tests(tmp_path, "src/pkg/helpers.py", limit_files=1) == ["tests/test_api.py"]
