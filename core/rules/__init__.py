@@ -39,6 +39,7 @@ from core.rules.vxr025_manual_sum import ManualSum
 from core.rules.vxr026_manual_min_max import ManualMinMax
 from core.rules.vxr027_constructor_comprehension import ConstructorComprehension
 from core.rules.vxr028_batch_add import BatchAdd
+from core.rules.vxr029_map_lambda import MapLambda
 
 RULES: list[Rule] = [
     MemoizeRecursion(),
@@ -69,6 +70,7 @@ RULES: list[Rule] = [
     ManualMinMax(),
     ConstructorComprehension(),
     BatchAdd(),
+    MapLambda(),
 ]
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
