@@ -13,6 +13,18 @@ _SKIP_DIRS = {".git", ".venv", "venv", "env", ".tox", ".nox", "node_modules", "_
               "build", "dist", ".eggs", ".mypy_cache", ".pytest_cache"}
 
 
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def above_src(folder: Path) -> Path:
+    """The project root when ``folder`` is the ``src/`` of a src-layout project (its tests
+    sit beside ``src/``, not inside it), else ``folder`` itself. The sandbox puts both the
+    project and its ``src/`` on ``PYTHONPATH``, so the package still imports from there."""
+    if folder.name == "src" and any((folder.parent / m).is_file() for m in PROJECT_MARKERS):
+        return folder.parent
+    return folder
+
+
 def check_relpath(module_relpath: str) -> PurePosixPath:
     """A module path inside the project: relative, no ``..``, a ``.py`` file."""
     rel = PurePosixPath(module_relpath.replace(os.sep, "/"))

@@ -156,3 +156,13 @@ def test_tests_reaching_a_module_only_through_its_package_are_found(tmp_path):
     # a test naming the module wins: the package-wide ones are not added
     assert find_tests(tmp_path, "src/pkg/direct.py") == ["tests/test_direct.py"]
     assert find_tests(tmp_path, "src/pkg/helpers.py", limit_files=1) == ["tests/test_api.py"]
+
+
+def test_the_src_of_a_src_layout_project_stands_for_the_project(tmp_path):
+    from core.verify.project import above_src
+
+    (tmp_path / "src" / "pkg").mkdir(parents=True)
+    assert above_src(tmp_path / "src") == tmp_path / "src"  # no project file: just a folder
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    assert above_src(tmp_path / "src") == tmp_path
+    assert above_src(tmp_path / "src" / "pkg") == tmp_path / "src" / "pkg"
