@@ -45,7 +45,14 @@ class OptimizeRequest:
     module_relpath: str | None = None  # the module's path inside project_dir
     use_llm: bool = True
     max_candidates: int = 12  # verification budget per request
+    # only rewrites of this function: its qualified name ("Class.method"), or a plain
+    # name standing for every function so named
+    function_name: str | None = None
     cross_file_context: list[Any] = field(default_factory=list)  # core.llm.ContextSnippet
+
+
+class UnknownFunctionError(ValueError):
+    """``function_name`` names no function of the module."""
 
 
 @dataclass(slots=True)
@@ -58,6 +65,9 @@ class OptimizeOutcome:
     llm_model: str | None
     processing_time_seconds: float
     record_id: int | None = None
+    # not part of the response: ``source`` (the code optimized), ``rewrites`` (each
+    # suggestion's whole rewritten module, by suggestion_id) and ``verify`` (the keyword
+    # arguments verify_and_measure was given), so a caller can apply or re-verify them
     extras: dict[str, Any] = field(default_factory=dict)
 
     def to_response(self) -> dict[str, Any]:
@@ -112,6 +122,7 @@ def optimize_source(
     if analysis.error:
         raise ValueError(f"cannot analyse the code: {analysis.error}")
 
+    wanted = functions_named(analysis, request.function_name) if request.function_name else None
     state, ranking, policy_info = _rank(analysis, settings)
 
     progress(phase="proposing", progress=0.1)
@@ -119,14 +130,23 @@ def optimize_source(
     llm_provider = llm_model = None
     if request.use_llm:
         llm_candidates, llm_provider, llm_model = _llm_candidates(
-            request, analysis, ranking, weights, settings
+            request, analysis, ranking, weights, settings, target=wanted[0] if wanted else None
         )
         candidates.extend(llm_candidates)
+    if wanted:  # before the budget: it is spent on that function
+        candidates = [c for c in candidates if set(wanted).intersection(c.target_functions)]
     candidates = _order(candidates, ranking)[: request.max_candidates]
 
     from core.verify import verify_and_measure
 
-    test_command = _resolve_test_command(request, settings)
+    verify_kwargs: dict[str, Any] = {
+        "test_command": _resolve_test_command(request, settings),
+        "project_dir": request.project_dir,
+        "module_relpath": request.module_relpath,
+        "run_validation": request.run_validation,
+        "objective_weights": weights,
+    }
+    rewrites: dict[str, str] = {}
     suggestions: list[dict[str, Any]] = []
     attempts: list[dict[str, Any]] = []
     measured: list[tuple[RewriteCandidate, Any]] = []
@@ -137,11 +157,7 @@ def optimize_source(
             candidate.optimized_code,
             candidate.target_functions,
             settings=settings,
-            test_command=test_command,
-            project_dir=request.project_dir,
-            module_relpath=request.module_relpath,
-            run_validation=request.run_validation,
-            objective_weights=weights,
+            **verify_kwargs,
         )
         evidence = result.to_dict()
         attempts.append(
@@ -157,6 +173,7 @@ def optimize_source(
         measured.append((candidate, result))
         if result.validation_status in REPORTED_STATUSES:
             suggestions.append(_suggestion(candidate, result, weights))
+            rewrites[suggestions[-1]["suggestion_id"]] = candidate.optimized_code
 
     suggestions.sort(key=_rank_key)
     suggestions = suggestions[:max_suggestions]
@@ -169,6 +186,7 @@ def optimize_source(
         llm_provider=llm_provider,
         llm_model=llm_model,
         processing_time_seconds=elapsed,
+        extras={"source": request.code, "rewrites": rewrites, "verify": verify_kwargs},
     )
     if record:
         progress(phase="recording", progress=0.95)
@@ -196,6 +214,18 @@ def optimize_file(
         **options,
     )
     return optimize_source(request, settings=settings, progress=progress)
+
+
+def functions_named(analysis: FileAnalysis, name: str) -> list[str]:
+    """The qualified names ``name`` stands for in the analysed module: itself, or (a name
+    without a dot) every function or method so named. UnknownFunctionError when none."""
+    names = [m.name for m in analysis.function_metrics]
+    found = [n for n in names if n == name or "." not in name and n.rsplit(".", 1)[-1] == name]
+    if not found:
+        listed = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "") or "none"
+        raise UnknownFunctionError(
+            f"no function named {name!r} in {analysis.file_path} (its functions: {listed})")
+    return found
 
 
 def package_root(path: str | Path, *, within: Sequence[Path] = ()) -> Path:
@@ -247,12 +277,14 @@ def _llm_candidates(
     ranking: list[str],
     weights: dict[str, float],
     settings: Settings,
+    *,
+    target: str | None = None,
 ) -> tuple[list[RewriteCandidate], str | None, str | None]:
     from core.llm import LLMRequest, configured_tiers, propose_llm_candidates
 
     if not configured_tiers(settings):
         return [], None, None
-    target = _llm_target(analysis)
+    target = target or _llm_target(analysis)
     if target is None:
         return [], None, None
     findings = [f for f in analysis.findings if f.function == target] or analysis.findings
@@ -368,15 +400,19 @@ def _confidence(status: str, evidence: dict[str, Any]) -> float:
     return round(min(confidence, 0.99), 2)
 
 
-def unified_diff(before: str, after: str) -> str:
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True),
-            after.splitlines(keepends=True),
-            fromfile="original",
-            tofile="optimized",
-        )
-    )
+def unified_diff(before: str, after: str, fromfile: str = "original", tofile: str = "optimized") -> str:
+    """A unified diff ``patch`` and ``git apply`` accept, a last line without a newline included."""
+    lines = difflib.unified_diff(_lines(before), _lines(after), fromfile=fromfile, tofile=tofile)
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines as ``patch`` sees them: split at newlines only (str.splitlines also splits
+    at form feeds and other separators that may stand inside a line of code)."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
 
 
 def function_source(source: str, qualified_names: list[str]) -> str:
