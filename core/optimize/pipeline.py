@@ -11,6 +11,7 @@ import ast
 import difflib
 import hashlib
 import logging
+import shlex
 import time
 import uuid
 from collections.abc import Sequence
@@ -23,6 +24,7 @@ from core.analysis.model import FileAnalysis
 from core.optimize.candidate import RewriteCandidate
 from core.progress import Progress, no_progress
 from core.settings import Settings, get_settings
+from core.verify.project import above_src, find_tests
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +237,7 @@ def package_root(path: str | Path, *, within: Sequence[Path] = ()) -> Path:
     ``toolz/itertoolz.py`` does ``from toolz.utils import ...``: run from ``toolz/`` itself
     it cannot import, and its tests (``toolz/tests/``) import ``toolz`` too. With ``within``
     (the API's ``ALLOWED_CODE_ROOTS``) it never climbs out of the roots holding ``path``.
+    A src-layout project's ``src/`` gives way to the project root, where its tests are.
     """
     folder = Path(path).resolve()
     if not folder.is_dir():
@@ -243,11 +246,16 @@ def package_root(path: str | Path, *, within: Sequence[Path] = ()) -> Path:
     bounds = [b for b in bounds if b == folder or b in folder.parents]
     if within and not bounds:
         return folder
+
+    def may_climb(to: Path) -> bool:
+        return not bounds or any(b == to or b in to.parents for b in bounds)
+
     while (folder / "__init__.py").is_file() and folder.parent != folder:
-        if bounds and not any(b == folder.parent or b in folder.parent.parents for b in bounds):
+        if not may_climb(folder.parent):
             break
         folder = folder.parent
-    return folder
+    root = above_src(folder)
+    return root if may_climb(root) else folder
 
 
 # --- steps -------------------------------------------------------------------------
@@ -326,7 +334,8 @@ def _resolve_test_command(request: OptimizeRequest, settings: Settings) -> str |
 
     ``{path}`` is the module's test file when one sits beside it (``test_<stem>.py``), in a
     ``tests/`` folder beside it (``pkg/tests/``) or in a ``tests/`` or ``test/`` folder of
-    the project, else the project directory.
+    the project; else the test files that import the module (or its package); else, for
+    an explicit command, the project directory.
     """
     if not request.project_dir or not request.module_relpath:
         return None
@@ -338,6 +347,9 @@ def _resolve_test_command(request: OptimizeRequest, settings: Settings) -> str |
                       Path("tests") / test_name, Path("test") / test_name):
         if (project / candidate).is_file():
             return command.replace("{path}", str(candidate))
+    importing = find_tests(project, request.module_relpath)
+    if importing:
+        return command.replace("{path}", " ".join(shlex.quote(t) for t in importing))
     if request.unit_test_command:
         return command.replace("{path}", ".")
     return None  # no test for this module: equivalence on recorded/generated inputs decides

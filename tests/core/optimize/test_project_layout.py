@@ -105,3 +105,28 @@ def test_a_module_inside_a_package_is_verified_with_its_package_s_tests(
         assert evidence["test_command"].endswith("pkg/tests/test_core.py")
         assert evidence["tests_run"] == ["pkg/tests/test_core.py::test_squares"]
     assert module.read_text() == CORE  # the user's file is untouched
+
+
+def test_a_src_layout_module_runs_from_the_project_root(tmp_path: Path) -> None:
+    # mistune, validators: src/<pkg>/ with the tests beside src/, not inside it
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core.py").write_text(CORE)
+    assert package_root(pkg / "core.py") == (tmp_path / "src").resolve()  # no project file yet
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    assert package_root(pkg / "core.py") == tmp_path.resolve()
+    assert package_root(pkg) == tmp_path.resolve()
+    # confined to src/ (ALLOWED_CODE_ROOTS), it stays there
+    assert package_root(pkg / "core.py", within=[tmp_path / "src"]) == (tmp_path / "src").resolve()
+
+
+def test_tests_that_import_the_module_are_run_when_no_test_file_is_named_after_it(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_api.py").write_text("from pkg.core import squares\n")
+    (tmp_path / "tests" / "test_other.py").write_text("import json\n")
+    request = OptimizeRequest(code="", project_dir=str(tmp_path), module_relpath="pkg/core.py")
+    assert _resolve_test_command(request, Settings(UNIT_TEST_COMMAND="pytest -q {path}")) == (
+        "pytest -q tests/test_api.py")
