@@ -26,7 +26,9 @@ from __future__ import annotations
 import ast
 import base64
 import doctest
+import os
 import pickle
+import tempfile
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -348,6 +350,7 @@ def draw(strategy: Any, n: int) -> list[Any]:
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import NonInteractiveExampleWarning
 
+    _keep_hypothesis_out_of_cwd()
     out: list[Any] = []
 
     @settings(max_examples=n, derandomize=True, database=None, phases=[Phase.generate],
@@ -360,6 +363,18 @@ def draw(strategy: Any, n: int) -> list[Any]:
         warnings.simplefilter("ignore", NonInteractiveExampleWarning)
         collect()
     return out
+
+
+def _keep_hypothesis_out_of_cwd() -> None:
+    """Hypothesis keeps caches in ``./.hypothesis`` even without an example database: a
+    user running ``velox optimize`` in their project would find that folder left behind.
+    Velox's own draws use a folder under the system temp dir instead, unless the user
+    chose one (``HYPOTHESIS_STORAGE_DIRECTORY``)."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(os.path.join(tempfile.gettempdir(), "velox-hypothesis"))
 
 
 def generated_inputs(source: str, qualname: str, n: int = 25, *,

@@ -166,3 +166,13 @@ def test_the_src_of_a_src_layout_project_stands_for_the_project(tmp_path):
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
     assert above_src(tmp_path / "src") == tmp_path
     assert above_src(tmp_path / "src" / "pkg") == tmp_path / "src" / "pkg"
+
+
+def test_generating_inputs_leaves_no_hypothesis_folder_behind(tmp_path, monkeypatch):
+    from core.verify.inputs import generated_inputs
+
+    monkeypatch.delenv("HYPOTHESIS_STORAGE_DIRECTORY", raising=False)
+    monkeypatch.chdir(tmp_path)
+    calls = generated_inputs("def shout(s: str) -> str:\n    return s.upper()\n", "shout", 5)
+    assert calls
+    assert not (tmp_path / ".hypothesis").exists()
