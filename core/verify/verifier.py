@@ -526,6 +526,19 @@ def _baseline_run(original: str, functions: list[str], command: str,
     return run
 
 
+def _newly_failing(baseline: _TestRun | None, run: _TestRun) -> list[str] | None:
+    """Tests that passed on the original and do not pass on the patched copy (failed, or
+    gone: a module that no longer imports loses its tests), when both runs reported per
+    test; None when that cannot be told (no baseline, not pytest, the run did not end)."""
+    if baseline is None or not baseline.tests or not run.tests or run.status not in ("ok", "error"):
+        return None
+    if run.exit_code not in (0, 1):  # interrupted, internal or usage error: not a test verdict
+        return None
+    now = {t.get("nodeid"): t.get("outcome") for t in run.tests}
+    return [t["nodeid"] for t in baseline.tests
+            if t.get("outcome") == "passed" and now.get(t.get("nodeid")) != "passed"]
+
+
 def _tests_step(result: VerificationResult, candidate: str, command: str,
                 project_dir: str | Path, module_relpath: str, baseline: _TestRun | None,
                 opts: VerifyOptions) -> None:
@@ -544,8 +557,17 @@ def _tests_step(result: VerificationResult, candidate: str, command: str,
     if run.status == "setup_error":
         _set(result, "skipped", f"the test command could not start: {run.reason}")
         return
+    broken = _newly_failing(baseline, run)
+    if broken is not None and not broken:
+        result.tests_failed = []
+        result.reason += ("; test command on the patched copy: every test that passes on the "
+                          f"original still passes ({len(run.tests)} ran; the same "
+                          f"{sum(t.get('outcome') == 'failed' for t in run.tests)} fail on both)")
+        return
     also = ""
     if baseline is not None and not baseline.passed:
         also = " (the original fails the test command too)"
+    if broken:
+        result.tests_failed = broken
     failed = ", ".join(result.tests_failed[:5]) or run.reason
     _set(result, "tests_failed", f"the user's tests fail on the patched copy{also}: {failed}")

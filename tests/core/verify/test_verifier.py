@@ -305,6 +305,23 @@ def test_failing_user_tests_mean_tests_failed(project):
     assert "test_scale" in result.reason
 
 
+@pytest.mark.slow
+def test_tests_that_already_fail_on_the_original_do_not_count_against_the_candidate(project):
+    # validators ships a test needing an optional dependency: it fails as shipped, and
+    # used to make every candidate of that module 'tests_failed'
+    (project / "tests" / "test_series.py").write_text(
+        TESTS + "\n\ndef test_needs_an_optional_dependency():\n    import velox_no_such_module  # noqa\n")
+    ok = verify(MODULE, CLOSED_FORM, ["sum_squares"], project_dir=project,
+                module_relpath="series.py", test_command="python -m pytest -q {path}")
+    assert ok.validation_status == "validated", ok.reason
+    assert "the same 1 fail on both" in ok.reason and ok.tests_failed == []
+    broken = CLOSED_FORM.replace("SCALE = 1", "SCALE = 2")
+    bad = verify(MODULE, broken, ["sum_squares"], project_dir=project,
+                 module_relpath="series.py", test_command="python -m pytest -q {path}")
+    assert bad.validation_status == "tests_failed", bad.reason
+    assert bad.tests_failed == ["tests/test_series.py::test_scale"]  # only what it broke
+
+
 def test_a_test_command_that_cannot_start_is_skipped(project):
     result = verify(MODULE, CLOSED_FORM, ["sum_squares"], project_dir=project,
                     module_relpath="series.py", test_command="velox-no-such-runner {path}")
