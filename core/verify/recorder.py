@@ -10,6 +10,10 @@ before the call runs, and sends them on the result channel as ``R`` frames:
 
 Also a pytest plugin (``PYTEST_PLUGINS=velox_recorder``): the first process that loads it
 sends ``{"tests": [{"nodeid", "outcome"}], "exitstatus"}`` when the session ends.
+
+PYTEST_DONT_REWRITE: sitecustomize imports this module before pytest starts, so pytest
+cannot rewrite its asserts (it has none) and would warn about it; a project with
+``filterwarnings = ["error"]`` (mistune) turned that warning into a crash of every run.
 """
 
 from __future__ import annotations

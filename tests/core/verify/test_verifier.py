@@ -322,6 +322,18 @@ def test_tests_that_already_fail_on_the_original_do_not_count_against_the_candid
     assert bad.tests_failed == ["tests/test_series.py::test_scale"]  # only what it broke
 
 
+@pytest.mark.slow
+def test_calls_are_recorded_in_a_project_that_turns_warnings_into_errors(project):
+    # mistune's pytest config has filterwarnings = ["error"]: pytest's warning that our
+    # recorder plugin was imported before it could rewrite it crashed every run
+    (project / "pyproject.toml").write_text(
+        '[tool.pytest.ini_options]\nfilterwarnings = ["error"]\n')
+    result = verify(MODULE, CLOSED_FORM, ["sum_squares"], project_dir=project,
+                    module_relpath="series.py", test_command="python -m pytest -q {path}")
+    assert result.validation_status == "validated", result.reason
+    assert result.calls_by_source.get("recorded", 0) >= 2
+
+
 def test_a_test_command_that_cannot_start_is_skipped(project):
     result = verify(MODULE, CLOSED_FORM, ["sum_squares"], project_dir=project,
                     module_relpath="series.py", test_command="velox-no-such-runner {path}")
