@@ -14,7 +14,8 @@ Rules (codeflash-style, stricter where a rewrite could change what callers see):
 - exceptions by type and message, memory addresses (``0x7f...``) masked;
 - NumPy arrays by dtype, shape and values (NaN-aware), pandas objects with ``.equals``;
 - iterators over builtin containers (an argument such as ``iter(xs)``) by the items left in
-  them: a rewrite that consumes more or fewer items changes what the caller sees.
+  them: a rewrite that consumes more or fewer items changes what the caller sees;
+- ``re.Match`` objects (no ``__eq__``) by pattern, flags, string, group spans, pos, endpos.
 """
 
 from __future__ import annotations
@@ -120,6 +121,8 @@ class _Comparer:
             return self._mapping(a, b, path, depth)
         if isinstance(a, (set, frozenset)):
             return self._set(a, b, path, depth)
+        if isinstance(a, re.Match):  # no __eq__: what a caller can read off it
+            return None if _match_state(a) == _match_state(b) else _neq(path, a, b)
         if _container_iterator(a):
             ra, rb = _remaining(a), _remaining(b)
             if ra is not None and rb is not None:
@@ -203,6 +206,10 @@ class _Comparer:
                 return None if floats_close(x, y, self.rel_tol, self.abs_tol) else _neq(path, a, b)
             return None if _safe_eq(x, y) else _neq(path, a, b)
         return None if _safe_eq(a, b) else _neq(path, a, b)
+
+
+def _match_state(m: re.Match) -> tuple[Any, ...]:
+    return (m.re.pattern, m.re.flags, m.string, m.regs, m.pos, m.endpos)
 
 
 def _container_iterator(obj: Any) -> bool:

@@ -19,13 +19,16 @@ cannot rewrite its asserts (it has none) and would warn about it; a project with
 from __future__ import annotations
 
 import contextlib
+import copyreg
 import functools
 import hashlib
 import importlib.abc
 import importlib.machinery
+import io
 import json
 import os
 import pickle
+import re
 import sys
 import threading
 from typing import Any
@@ -49,7 +52,7 @@ def _record(qualname: str, module_name: str, args: tuple, kwargs: dict, limit: i
     if _counts.get(qualname, 0) >= limit:
         return
     try:
-        blob = pickle.dumps((args, kwargs), protocol=4)
+        blob = _dumps((args, kwargs))
     except Exception:
         return
     if len(blob) > MAX_BLOB:
@@ -64,6 +67,16 @@ def _record(qualname: str, module_name: str, args: tuple, kwargs: dict, limit: i
             _counts[qualname] = _counts.get(qualname, 0) + 1
     except OSError:
         pass
+
+
+def _dumps(value: Any) -> bytes:
+    """pickle.dumps, with ``re.Match`` arguments pickled by `runtime.reduce_match` (only in
+    our own pickler: the user's code keeps the standard behaviour)."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=4)
+    pickler.dispatch_table = {**copyreg.dispatch_table, re.Match: runtime.reduce_match}
+    pickler.dump(value)
+    return buffer.getvalue()
 
 
 def make_wrapper(fn: Any, qualname: str, module_name: str, limit: int) -> Any:

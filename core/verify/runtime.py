@@ -221,3 +221,28 @@ def seed_randomness(seed: int = 0) -> None:
     if numpy is not None:
         with contextlib.suppress(Exception):
             numpy.random.seed(seed)
+
+
+# ------------------------------------------------------------------ recorded re.Match
+
+def rebuild_match(pattern: Any, string: Any, start: int, end: int, full: bool) -> Any:
+    """A recorded ``re.Match``, matched again where it was found (see `reduce_match`)."""
+    if full:
+        return pattern.fullmatch(string, start, end)
+    return pattern.match(string, start, end)
+
+
+def reduce_match(m: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a ``re.Match`` (parsers pass them around; the type does not pickle) as its
+    pattern, string and place. Only when matching again there reproduces every group's
+    span; otherwise the argument cannot be recorded."""
+    import pickle
+
+    pattern, string, start = m.re, m.string, m.start()
+    again = pattern.match(string, start, m.endpos)
+    if again is not None and again.regs == m.regs:
+        return rebuild_match, (pattern, string, start, m.endpos, False)
+    again = pattern.fullmatch(string, start, m.end())
+    if again is not None and again.regs == m.regs:
+        return rebuild_match, (pattern, string, start, m.end(), True)
+    raise pickle.PicklingError("this match cannot be reproduced from its pattern and string")

@@ -151,3 +151,16 @@ def test_an_iterator_that_cannot_be_read_is_a_difference():
     d1[2] = 2  # reading i1 now raises RuntimeError
     d2[2] = 2
     assert compare_values(i1, i2) is not None
+
+
+def test_match_objects_compare_by_what_they_matched():
+    import re
+
+    from core.verify.equivalence import compare_values
+
+    pattern = re.compile(r"(\w+)=(\d+)")
+    a, b = pattern.search("x k=1"), pattern.search("x k=1")
+    assert a is not b
+    assert compare_values(a, b) is None
+    assert compare_values(a, pattern.search("x k=2")) is not None
+    assert compare_values(a, pattern.search("y k=1")) is not None  # another string
