@@ -298,6 +298,72 @@ def is_local_str(name: str, ctx: AnalysisContext, scope: Scope | None = None) ->
     return has_assign
 
 
+# -- fallbacks for unhashable values ----------------------------------------------------------
+#
+# ``try: <hash it> except TypeError: <fall back to a list>`` is how careful code handles
+# values that may be unhashable (more-itertools' ``unique_everseen``): the list is the
+# fallback, and a set or a dict index, which detectors suggest, cannot hold its items.
+
+
+def catches_type_error(handler: ast.ExceptHandler) -> bool:
+    """The handler names ``TypeError`` (alone or in a tuple)."""
+    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(
+        (isinstance(k, ast.Name) and k.id == "TypeError")
+        or (isinstance(k, ast.Attribute) and k.attr == "TypeError")
+        for k in kinds
+    )
+
+
+def in_type_error_handler(ctx: AnalysisContext) -> bool:
+    """The current node runs inside an ``except TypeError`` handler of the current scope."""
+    boundary = ctx.scope.node
+    for node in reversed(ctx.stack):
+        if node is boundary:
+            return False
+        if isinstance(node, ast.ExceptHandler) and catches_type_error(node):
+            return True
+    return False
+
+
+_GROWING_METHODS = frozenset({"append", "extend", "insert"})
+
+
+def unhashable_lists(scope: Scope) -> frozenset[str]:
+    """Names of the scope that receive items (``append``/``extend``/``insert``/``+=``)
+    only inside ``except TypeError`` handlers: lists kept for values that failed hashing."""
+    cached = scope.cache.get("unhashable_lists")
+    if cached is None:
+        sites: dict[str, bool] = {}  # name -> every growth site is in such a handler
+
+        def visit(node: ast.AST, in_handler: bool) -> None:
+            if isinstance(node, ast.ExceptHandler) and catches_type_error(node):
+                in_handler = True
+            grown = None
+            if isinstance(node, ast.Call):
+                func = node.func
+                if (
+                    isinstance(func, ast.Attribute)
+                    and func.attr in _GROWING_METHODS
+                    and isinstance(func.value, ast.Name)
+                ):
+                    grown = func.value.id
+            elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+                grown = node.target.id
+            if grown is not None:
+                sites[grown] = sites.get(grown, True) and in_handler
+            for child in ast.iter_child_nodes(node):
+                # growth in a nested function or class is not a fallback of this scope's
+                visit(child, in_handler and not isinstance(child, _SCOPE_NODES))
+
+        root = scope.node
+        for stmt in [root.body] if isinstance(root, ast.Lambda) else root.body:  # type: ignore[attr-defined]
+            visit(stmt, False)
+        cached = frozenset(name for name, only in sites.items() if only)
+        scope.cache["unhashable_lists"] = cached
+    return cached
+
+
 # -- loops -------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,10 @@ Fires only when the container is a list this function builds itself (a display w
 than a handful of items, a comprehension, ``list()``/``sorted()``, or a list that grows by
 ``append``/``extend``/``insert``/``+=``) and is not rebuilt on every iteration.
 
+Not inside an ``except TypeError`` handler, nor on a list that receives items only in
+such handlers: that list is the fallback for values that failed hashing (more-itertools'
+``unique_everseen``), which no set can hold.
+
 Bad::
 
     seen = []
@@ -52,6 +56,8 @@ class ListMembershipInLoop(Detector):
                 continue
             if name in facts.loop_facts(ctx.loops[-1], ctx).stores:
                 continue  # rebuilt on each iteration: a per-iteration list, not a lookup table
+            if facts.in_type_error_handler(ctx) or name in facts.unhashable_lists(ctx.scope):
+                continue  # the fallback for unhashable values: a set cannot hold them
             ctx.report(self, node, title=f"membership test on list '{name}' inside a loop")
 
 
