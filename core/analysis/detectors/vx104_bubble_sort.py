@@ -2,7 +2,9 @@
 and swaps items inside two nested loops: O(n^2) comparisons.
 
 Fires on an ``if`` inside two nested loops that orders two items of one sequence and
-swaps exactly those two items (``a[j], a[j + 1] = a[j + 1], a[j]`` or via a temporary).
+swaps exactly those two items (``a[j], a[j + 1] = a[j + 1], a[j]`` or via a temporary),
+and goes on looping after the swap. A swap followed by ``break``/``return``/``raise`` is
+done once, after a search (the step of a next-permutation algorithm), not a sorting pass.
 
 Bad::
 
@@ -39,7 +41,12 @@ class BubbleSort(Detector):
         statement_loops = [lp for lp in ctx.loops if not lp.is_comprehension]
         if len(statement_loops) < 2:
             return
+        if any(isinstance(stmt, _LEAVES_LOOP) for stmt in node.body):
+            return  # one swap, then out of the loop: a search-and-swap step, not a pass
         for a, b in swaps_in(node.body):
             if compares_items(node.test, a, b):
                 ctx.report(self, node)
                 return
+
+
+_LEAVES_LOOP = (ast.Break, ast.Return, ast.Raise)
