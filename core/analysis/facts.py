@@ -298,6 +298,57 @@ def is_local_str(name: str, ctx: AnalysisContext, scope: Scope | None = None) ->
     return has_assign
 
 
+#: Methods whose result is a str (or bytes) when they are called on one.
+_STR_RESULT_METHODS = frozenset(
+    {
+        "lower", "upper", "casefold", "title", "capitalize", "swapcase", "strip", "lstrip",
+        "rstrip", "removeprefix", "removesuffix", "replace", "join", "format", "format_map",
+        "zfill", "ljust", "rjust", "center", "expandtabs", "translate", "decode",
+    }
+)  # fmt: skip
+
+
+def _is_str_annotation(node: ast.expr | None) -> bool:
+    return (isinstance(node, ast.Name) and node.id == "str") or (
+        isinstance(node, ast.Constant) and node.value == "str"
+    )
+
+
+def _is_str_value(node: ast.expr | None, ctx: AnalysisContext) -> bool:
+    if is_str_expr(node):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id in ("str", "repr") and ctx.is_builtin(func, func.id)
+        return isinstance(func, ast.Attribute) and func.attr in _STR_RESULT_METHODS
+    return False
+
+
+def is_evident_str(name: str, ctx: AnalysisContext, scope: Scope | None = None) -> bool:
+    """``name`` is evidently a string in this scope: every binding is a ``str``-annotated
+    parameter, a string literal/f-string, ``str(...)``, the result of a str method
+    (``.strip()``, ``.lower()``, ``.join(...)``...) or a ``+=``."""
+    scope = scope or ctx.scope
+    if scope.kind not in ("function", "module"):
+        return False
+    bindings = scope_facts(scope).bindings.get(name)
+    if not bindings:
+        return False
+    typed = False
+    for b in bindings:
+        annotated = b.node if isinstance(b.node, ast.arg | ast.AnnAssign) else None
+        if annotated is not None and b.kind in ("param", "assign"):
+            if not _is_str_annotation(annotated.annotation):
+                return False
+            typed = True
+        elif b.kind == "assign" and _is_str_value(b.value, ctx):
+            typed = True
+        elif not (b.kind == "augassign" and isinstance(b.op, ast.Add)):
+            return False
+    return typed
+
+
 # -- fallbacks for unhashable values ----------------------------------------------------------
 #
 # ``try: <hash it> except TypeError: <fall back to a list>`` is how careful code handles

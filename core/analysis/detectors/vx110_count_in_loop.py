@@ -29,8 +29,11 @@ from core.analysis.detectors.base import Detector
 
 def scanned_sequence(node: ast.AST, ctx: AnalysisContext, method: str) -> str | None:
     """The name of the sequence ``node`` calls ``method`` on, when the loop walks it or the
-    function builds it as a list."""
+    function builds it as a list. Not inside an ``except TypeError`` handler: there the
+    values may be unhashable, and neither a Counter nor a dict of positions can hold them."""
     if not ctx.in_loop or not isinstance(node, ast.Call) or len(node.args) != 1:
+        return None
+    if facts.in_type_error_handler(ctx):
         return None
     func = node.func
     if not (

@@ -3,7 +3,11 @@ item of a loop it is O(n^2) (and wrong for repeated items when it recovers the p
 of the loop's own item).
 
 Fires inside loops when ``seq`` is the collection the enclosing loop walks, or a list the
-function builds itself.
+function builds itself. Not when the same loop mutates ``seq`` (``del seq[i]``,
+``seq.pop(...)``: the first position is wanted in a list that changes, and a dict of
+positions built once would be stale), not on evident strings (``str.index`` is a
+substring search: a literal, a ``str``-annotated parameter, a str method's result), and
+not inside an ``except TypeError`` handler (values that may be unhashable).
 
 Bad::
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import ast
 
+from core.analysis import facts
 from core.analysis.context import AnalysisContext
 from core.analysis.detectors.base import Detector
 from core.analysis.detectors.vx110_count_in_loop import scanned_sequence
@@ -37,5 +42,8 @@ class IndexInLoop(Detector):
 
     def check(self, node: ast.AST, ctx: AnalysisContext) -> None:
         name = scanned_sequence(node, ctx, "index")
-        if name:
-            ctx.report(self, node, title=f"{name}.index() inside a loop searches {name!r} each time")
+        if not name or facts.is_evident_str(name, ctx):
+            return
+        if name in facts.loop_facts(ctx.loops[-1], ctx).mutated:
+            return  # the list changes every iteration: positions cannot be computed once
+        ctx.report(self, node, title=f"{name}.index() inside a loop searches {name!r} each time")
