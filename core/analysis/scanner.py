@@ -21,8 +21,10 @@ Hotspots rank files by optimization potential. A file's ``potential_score`` is
 ``optimization_potential`` is ``high`` when that score is at least 5 (any high-severity
 finding, or several medium ones), ``medium`` when it is at least 2 or the file's
 complexity score reaches the high-complexity threshold, ``low`` otherwise. Files with no
-finding and a complexity under the threshold are not hotspots. Ranking: potential level,
-then score, then complexity score.
+finding and a complexity under the threshold are not hotspots. Ranking: code before test
+code (``is_test_file``: test code is rarely what a user wants optimized, so a short list
+leaves it out; its findings stay in ``scan_results``), then potential level, then score,
+then complexity score.
 
 Directories are walked recursively, matching ``file_pattern`` (a glob on the file name,
 or on the path relative to the scanned directory when it contains ``/``), skipping
@@ -38,6 +40,7 @@ from __future__ import annotations
 import fnmatch
 import multiprocessing
 import os
+import re
 import threading
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -188,10 +191,12 @@ def scan_path(
     shown_root = os.fspath(path)
     if not shown_root:
         raise ScanError("path must not be empty")
+    root = None
     if os.path.isfile(shown_root):
         relative = [""]
         files_found = 1
     elif os.path.isdir(shown_root):
+        root = shown_root
         progress(phase="discovering", progress=0.0)
         relative = discover(shown_root, file_pattern)
         files_found = len(relative)
@@ -216,6 +221,7 @@ def scan_path(
         min_complexity=min_complexity,
         files_found=files_found,
         hotspot_limit=hotspot_limit,
+        root=root,
     )
 
 
@@ -253,8 +259,10 @@ def build_body(
     min_complexity: float | None = None,
     files_found: int | None = None,
     hotspot_limit: int = DEFAULT_HOTSPOT_LIMIT,
+    root: str | None = None,
 ) -> dict[str, Any]:
-    """The scan body from analyses (see the module docstring)."""
+    """The scan body from analyses (see the module docstring); ``root``: the scanned
+    directory, whose own path does not make its files test code."""
     analyses = list(analyses)
     analysed_ok = [a for a in analyses if not a.error]
     reported = [
@@ -291,7 +299,7 @@ def build_body(
     return {
         "scan_results": [file_entry(a, include_metrics=include_metrics) for a in reported],
         "summary": summary,
-        "hotspots": hotspots(reported, limit=hotspot_limit),
+        "hotspots": hotspots(reported, limit=hotspot_limit, root=root),
     }
 
 
@@ -329,6 +337,25 @@ def _opportunities(a: FileAnalysis) -> Iterator[str]:
             yield text
 
 
+_TEST_DIRS = frozenset({"test", "tests"})
+
+
+def is_test_file(path: str, *, root: str | None = None) -> bool:
+    """``path`` is test code: ``test_*.py``, ``*_test.py``, ``conftest.py``, Django's
+    ``tests.py``, or a file under a ``test/`` or ``tests/`` folder. With ``root`` (the
+    scanned directory), only the folders below it count."""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    parts = [part for part in re.split(r"[\\/]", path) if part]
+    if not parts:
+        return False
+    *folders, name = parts
+    stem = name[:-3] if name.endswith(".py") else name
+    if stem in ("conftest", "tests") or stem.startswith("test_") or stem.endswith("_test"):
+        return True
+    return any(folder in _TEST_DIRS for folder in folders)
+
+
 def optimization_potential(analysis: FileAnalysis) -> tuple[str | None, int]:
     """``(level, potential_score)``; level None when the file is not a hotspot."""
     points = sum(SEVERITY_POINTS.get(f.severity, 0) for f in analysis.findings)
@@ -342,8 +369,11 @@ def optimization_potential(analysis: FileAnalysis) -> tuple[str | None, int]:
     return None, points
 
 
-def hotspots(analyses: Iterable[FileAnalysis], *, limit: int = DEFAULT_HOTSPOT_LIMIT) -> list[dict[str, Any]]:
-    """Files ranked by optimization potential (formula in the module docstring)."""
+def hotspots(
+    analyses: Iterable[FileAnalysis], *, limit: int = DEFAULT_HOTSPOT_LIMIT, root: str | None = None
+) -> list[dict[str, Any]]:
+    """Files ranked by optimization potential, test code last (see the module docstring);
+    ``root`` is the scanned directory, for ``is_test_file``."""
     ranked = []
     for a in analyses:
         if a.error:
@@ -351,8 +381,9 @@ def hotspots(analyses: Iterable[FileAnalysis], *, limit: int = DEFAULT_HOTSPOT_L
         level, points = optimization_potential(a)
         if level is None:
             continue
-        ranked.append((_LEVELS[level], points, a.complexity_score, a.file_path, level, a))
-    ranked.sort(key=lambda r: (-r[0], -r[1], -r[2], r[3]))
+        test = is_test_file(a.file_path, root=root)
+        ranked.append(((test, -_LEVELS[level], -points, -a.complexity_score, a.file_path), level, points, a))
+    ranked.sort(key=lambda r: r[0])
     return [
         {
             "file_path": a.file_path,
@@ -362,5 +393,5 @@ def hotspots(analyses: Iterable[FileAnalysis], *, limit: int = DEFAULT_HOTSPOT_L
             "optimization_potential": level,
             "potential_score": points,
         }
-        for _rank, points, _cx, _path, level, a in ranked[: max(0, limit)]
+        for _key, level, points, a in ranked[: max(0, limit)]
     ]

@@ -65,6 +65,49 @@ def test_hotspots_are_ranked_by_potential(code_tree: Path):
     assert hot[0]["bottlenecks"] == 2 and hot[0]["potential_score"] == 10
 
 
+def test_test_files_rank_below_code_in_hotspots(tmp_path: Path):
+    """Test code is not what a user wants optimized: a medium-potential module outranks
+    high-potential test files, and a short hotspot list leaves them out; their findings
+    are still reported in scan_results."""
+    from tests.core.analysis.conftest import MEDIUM, SLOW
+
+    root = tmp_path / "tests" / "project"  # a test-like folder above the scan root counts not
+    tests = ["tests/test_slow.py", "pkg/test_unit.py", "pkg/slow_test.py", "test/helpers.py",
+             "conftest.py", "pkg/tests/sub/deep.py"]  # fmt: skip
+    for rel in [*tests, "pkg/code.py"]:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(MEDIUM if rel == "pkg/code.py" else SLOW)
+    body = scan_path(root, workers=1)
+    hot = [Path(h["file_path"]).relative_to(root).as_posix() for h in body["hotspots"]]
+    assert hot[0] == "pkg/code.py"
+    assert body["hotspots"][0]["optimization_potential"] == "medium"
+    assert sorted(hot[1:]) == sorted(tests)
+    assert [h["optimization_potential"] for h in body["hotspots"][1:]] == ["high"] * len(tests)
+    reported = {Path(e["file_path"]).relative_to(root).as_posix(): e for e in body["scan_results"]}
+    assert all(reported[t]["findings"] for t in tests)
+    short = scan_path(root, workers=1, hotspot_limit=1)["hotspots"]
+    assert [Path(h["file_path"]).name for h in short] == ["code.py"]
+
+
+@pytest.mark.parametrize(
+    "path, expected",
+    [
+        ("tests/test_x.py", True), ("test_x.py", True), ("pkg/x_test.py", True),
+        ("conftest.py", True), ("pkg/test/util.py", True), ("a/tests/b/c.py", True),
+        ("app/tests.py", True), ("pkg/testing.py", False), ("pkg/contest.py", False),
+        ("latest/x.py", False), ("pkg/attest_x.py", False), ("src/pytest_plugin.py", False),
+    ],
+)  # fmt: skip
+def test_is_test_file(path: str, expected: bool):
+    assert scanner.is_test_file(path) is expected
+    assert scanner.is_test_file(path.replace("/", "\\")) is expected
+
+
+def test_is_test_file_looks_below_the_scan_root():
+    assert not scanner.is_test_file("/work/tests/proj/pkg/code.py", root="/work/tests/proj")
+    assert scanner.is_test_file("/work/tests/proj/tests/a.py", root="/work/tests/proj")
+
+
 def test_optimization_potential_levels():
     def fa(sevs, cx=10.0):
         findings = [Finding("VX101", "loop_optimization", s, "t: f", 1, 0, 1, 1) for s in sevs]
