@@ -231,6 +231,8 @@ def _load_sides(plan: dict, clock: runtime.PinnedClock | None) -> tuple[Side, Si
                 side.load()
         except BaseException as exc:  # noqa: BLE001 - any failure of the user's module
             raise _LoadFailure(side.label, exc) from None
+        if clock:
+            clock.pin_module(side.module)
     return orig, cand
 
 

@@ -161,22 +161,37 @@ def is_owner_process() -> bool:
 
 
 class PinnedClock:
-    """Replaces the clocks of ``time`` while behaviour is compared, so both versions see the
-    same times. Every read advances by one millisecond (a loop waiting for time to pass
+    """Replaces the clocks while behaviour is compared, so both versions see the same times:
+    ``time``'s clocks (and ``localtime``/``gmtime``/``ctime``/``strftime`` without a time),
+    and, in the modules under test (`pin_module`), ``datetime.now/utcnow/today`` and
+    ``date.today``. Every read advances by one millisecond (a loop waiting for time to pass
     still ends), ``sleep`` advances the clock instead of sleeping. ``reset()`` before each
-    call gives both versions the same start. ``datetime.now`` is not pinned (C type).
+    call gives both versions the same start.
+
+    ``datetime`` and ``date`` are C types whose methods cannot be replaced, and replacing
+    them in the ``datetime`` module would break pickling of every datetime. So only the
+    modules under test see stand-ins: their name ``datetime``/``date`` (bound by
+    ``from datetime import ...``) becomes a subclass that overrides the clock readers, and
+    their name for the ``datetime`` module a copy of it holding those subclasses.
+    Constructing a stand-in gives a plain ``datetime``/``date``, and ``isinstance`` against
+    it accepts plain instances. Libraries the code calls keep the real clock.
     """
 
     START = 1_700_000_000.0
     STEP = 0.001
 
     def __init__(self) -> None:
+        import datetime as _datetime
         import time as _time
 
         self._time = _time
+        self._datetime = _datetime
         self.real = {name: getattr(_time, name) for name in (
             "time", "time_ns", "perf_counter", "perf_counter_ns", "monotonic", "monotonic_ns",
-            "process_time", "process_time_ns", "sleep")}
+            "process_time", "process_time_ns", "sleep", "localtime", "gmtime", "ctime",
+            "strftime")}
+        self.real_classes = {"datetime": _datetime.datetime, "date": _datetime.date}
+        self._stand_ins: dict[int, Any] | None = None
         self.now = self.START
 
     def reset(self) -> None:
@@ -188,6 +203,7 @@ class PinnedClock:
 
     def install(self) -> None:
         t = self._time
+        real = self.real
 
         def seconds() -> float:
             return self._tick()
@@ -200,15 +216,94 @@ class PinnedClock:
                 raise ValueError("sleep length must be non-negative")
             self.now += float(secs)
 
+        def at(name: str) -> Any:
+            fn = real[name]
+
+            def pinned(secs: Any = None) -> Any:
+                return fn(self._tick() if secs is None else secs)
+            return pinned
+
+        def strftime(fmt: str, tt: Any = None) -> str:
+            return real["strftime"](fmt, real["localtime"](self._tick()) if tt is None else tt)
+
         for name in ("time", "perf_counter", "monotonic", "process_time"):
             setattr(t, name, seconds)
         for name in ("time_ns", "perf_counter_ns", "monotonic_ns", "process_time_ns"):
             setattr(t, name, nanos)
+        for name in ("localtime", "gmtime", "ctime"):
+            setattr(t, name, at(name))
         t.sleep = sleep
+        t.strftime = strftime
 
     def uninstall(self) -> None:
         for name, fn in self.real.items():
             setattr(self._time, name, fn)
+
+    def pin_module(self, module: Any) -> None:
+        """Point ``module``'s names for ``datetime``, ``datetime.datetime`` and
+        ``datetime.date`` at pinned stand-ins (a no-op for a module that uses none)."""
+        import types
+
+        namespace = vars(module)
+        real = self.real_classes
+        bound = {name: value for name, value in namespace.items()
+                 if value is self._datetime or any(value is cls for cls in real.values())}
+        if not bound:
+            return
+        if self._stand_ins is None:
+            pinned_datetime, pinned_date = _pinned_date_classes(self)
+            copy = types.ModuleType("datetime", self._datetime.__doc__)
+            copy.__dict__.update({k: v for k, v in vars(self._datetime).items()
+                                  if k not in ("__name__", "__doc__")})
+            copy.datetime, copy.date = pinned_datetime, pinned_date
+            self._stand_ins = {id(self._datetime): copy, id(real["datetime"]): pinned_datetime,
+                               id(real["date"]): pinned_date}
+        for name, value in bound.items():
+            namespace[name] = self._stand_ins[id(value)]
+
+
+def _pinned_date_classes(clock: PinnedClock) -> tuple[type, type]:
+    real_datetime, real_date = clock.real_classes["datetime"], clock.real_classes["date"]
+
+    def stand_in(real: type) -> type:
+        class Meta(type):
+            def __instancecheck__(cls, obj: Any) -> bool:
+                return isinstance(obj, real)
+
+            def __subclasscheck__(cls, sub: type) -> bool:
+                return issubclass(sub, real)
+
+        return Meta
+
+    class PinnedDatetime(real_datetime, metaclass=stand_in(real_datetime)):  # type: ignore[misc,valid-type]
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            return real_datetime(*args, **kwargs)
+
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return real_datetime.fromtimestamp(clock._tick(), tz)
+
+        @classmethod
+        def today(cls) -> Any:
+            return real_datetime.fromtimestamp(clock._tick())
+
+        @classmethod
+        def utcnow(cls) -> Any:
+            return real_datetime.fromtimestamp(clock._tick(), clock._datetime.timezone.utc
+                                               ).replace(tzinfo=None)
+
+    class PinnedDate(real_date, metaclass=stand_in(real_date)):  # type: ignore[misc,valid-type]
+        def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+            return real_date(*args, **kwargs)
+
+        @classmethod
+        def today(cls) -> Any:
+            return real_date.fromtimestamp(clock._tick())
+
+    for stand, real in ((PinnedDatetime, real_datetime), (PinnedDate, real_date)):
+        stand.__name__ = stand.__qualname__ = real.__name__
+        stand.__module__ = "datetime"
+    return PinnedDatetime, PinnedDate
 
 
 def seed_randomness(seed: int = 0) -> None:

@@ -543,3 +543,31 @@ def test_a_real_difference_still_fails_when_the_original_is_deterministic():
     candidate = "def head(xs):\n    return max(xs)\n"
     result = verify(original, candidate, ["head"], call_inputs={"head": [[3, 1, 2]]})
     assert result.validation_status == "not_equivalent", result.reason
+
+
+STAMPED = '''import datetime
+import time
+from datetime import date
+
+
+def stamp(names):
+    out = []
+    for n in names:
+        out.append(f"{n}@{datetime.datetime.now().isoformat()}/{date.today()}/{time.time()}")
+    return out
+'''
+
+
+def test_the_clock_is_pinned_for_datetime_as_well_as_time():
+    candidate = STAMPED.replace(
+        'out = []\n    for n in names:\n        out.append(f"{n}@{datetime.datetime.now().isoformat()}/{date.today()}/{time.time()}")\n    return out',
+        'return [f"{n}@{datetime.datetime.now().isoformat()}/{date.today()}/{time.time()}" for n in names]')
+    assert candidate != STAMPED
+    result = verify(STAMPED, candidate, ["stamp"], call_inputs={"stamp": [["a", "b"], ["c"]]})
+    assert result.calls_by_source.get("explicit") == 2, result.reason
+    assert not result.inputs_skipped, result.inputs_skipped
+    assert result.validation_status in ("validated", "no_speedup"), result.reason
+    # reading the clock once more per item is a real difference, and still caught
+    extra = candidate.replace('for n in names]', 'for n in names if datetime.datetime.now()]')
+    assert verify(STAMPED, extra, ["stamp"], call_inputs={"stamp": [["a", "b"]]}
+                  ).validation_status == "not_equivalent"
