@@ -1,6 +1,6 @@
 """Velox on code nobody here wrote: download source distributions from PyPI, run
 ``velox optimize`` on them as a new user would (no LLM), then apply every validated
-suggestion to a fresh copy and run the package's whole test suite again.
+suggestion's ``patch_diff`` to a fresh copy and run the package's whole test suite again.
 
 Prints, per package: modules optimized, candidates tried, validated suggestions with
 their measured speedups, and whether any test that passes as shipped fails with each one
@@ -92,9 +92,13 @@ def trial(pkg: Package, workdir: Path, velox: list[str]) -> dict:
             module = Path(result["file_path"]).resolve().relative_to(src.resolve())
             copy = workdir / f"applied-{s['suggestion_id']}"
             shutil.copytree(pristine, copy)
-            (copy / module).write_text(s["optimized_code"], encoding="utf-8")
-            failing, last = run_suite(copy, pkg.tests)
-            newly = sorted(failing - shipped_failing)
+            patched = subprocess.run(["patch", "-s", str(copy / module)], input=s["patch_diff"],
+                                     capture_output=True, text=True)
+            if patched.returncode != 0:
+                newly = [f"patch_diff does not apply: {patched.stdout}{patched.stderr}"]
+            else:
+                failing, last = run_suite(copy, pkg.tests)
+                newly = sorted(failing - shipped_failing)
             report["validated"].append({
                 "module": str(module), "functions": ev.get("functions"), "rule": ev.get("rule_id"),
                 "speedup": ev.get("speedup"), "calls_compared": ev.get("calls_compared"),
