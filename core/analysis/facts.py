@@ -240,13 +240,19 @@ def is_list_expr(node: ast.expr | None, ctx: AnalysisContext) -> bool:
     return False
 
 
+def _function_bindings(name: str, ctx: AnalysisContext, scope: Scope | None) -> list[Binding]:
+    """``name``'s bindings in ``scope`` (default: the current one) when that is a function
+    or the module; none in a class body or a lambda."""
+    scope = scope or ctx.scope
+    if scope.kind not in ("function", "module"):
+        return []
+    return scope_facts(scope).bindings.get(name, [])
+
+
 def is_local_list(name: str, ctx: AnalysisContext, scope: Scope | None = None) -> bool:
     """``name`` is bound in the current function only to lists it builds itself
     (``[]``, ``[...]``, list comprehensions, ``list(...)``, ``sorted(...)``, ``+=``)."""
-    scope = scope or ctx.scope
-    if scope.kind not in ("function", "module"):
-        return False
-    bindings = scope_facts(scope).bindings.get(name)
+    bindings = _function_bindings(name, ctx, scope)
     if not bindings:
         return False
     has_assign = False
@@ -329,10 +335,7 @@ def is_evident_str(name: str, ctx: AnalysisContext, scope: Scope | None = None) 
     """``name`` is evidently a string in this scope: every binding is a ``str``-annotated
     parameter, a string literal/f-string, ``str(...)``, the result of a str method
     (``.strip()``, ``.lower()``, ``.join(...)``...) or a ``+=``."""
-    scope = scope or ctx.scope
-    if scope.kind not in ("function", "module"):
-        return False
-    bindings = scope_facts(scope).bindings.get(name)
+    bindings = _function_bindings(name, ctx, scope)
     if not bindings:
         return False
     typed = False
