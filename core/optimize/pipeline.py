@@ -30,9 +30,6 @@ log = logging.getLogger(__name__)
 
 #: Statuses a suggestion may be reported with. Candidates that failed verification are
 #: listed under ``attempts`` instead, so nobody applies a rewrite that was not proven.
-REPORTED_STATUSES = {"validated", "skipped"}
-
-
 @dataclass(slots=True)
 class OptimizeRequest:
     """What the caller asks for; field names are the guide's."""
@@ -173,7 +170,9 @@ def optimize_source(
             }
         )
         measured.append((candidate, result))
-        if result.validation_status in REPORTED_STATUSES:
+        if result.validation_status == "validated" or (
+                not request.run_validation and result.validation_status == "skipped"
+                and result.speedup is not None):
             suggestions.append(_suggestion(candidate, result, weights))
             rewrites[suggestions[-1]["suggestion_id"]] = candidate.optimized_code
 

@@ -86,3 +86,41 @@ def test_unified_diff_names_both_sides() -> None:
     diff = unified_diff("a = 1\n", "a = 2\n")
     assert diff.splitlines()[:2] == ["--- original", "+++ optimized"]
     assert "-a = 1" in diff and "+a = 2" in diff
+
+
+UNREACHED = '''class Ledger:
+    def __init__(self, entries):
+        self.entries = entries
+
+    def total(self):
+        out = 0
+        for e in self.entries:
+            out += e
+        return out
+
+
+def squares(n: int) -> list:
+    out = []
+    for i in range(n):
+        out.append(i * i)
+    return out
+'''
+
+
+@pytest.mark.slow
+def test_only_measured_and_verified_rewrites_are_suggestions(sqlite_settings: Settings) -> None:
+    """A candidate verification could not reach (an instance method, no tests, no doctest)
+    is an attempt with its reason, never a suggestion; without validation, a measured
+    candidate is returned as 'skipped' with its figures."""
+    outcome = optimize_source(OptimizeRequest(code=UNREACHED, use_llm=False), settings=sqlite_settings)
+    by_function = {tuple(a["functions"]): a for a in outcome.attempts}
+    assert by_function[("Ledger.total",)]["validation_status"] == "skipped"
+    assert all(s["validation_status"] == "validated" for s in outcome.suggestions)
+    assert not any("Ledger.total" in s["evidence"]["functions"] for s in outcome.suggestions)
+
+    unverified = optimize_source(OptimizeRequest(code=UNREACHED, use_llm=False, run_validation=False),
+                                 settings=sqlite_settings)
+    assert unverified.suggestions, unverified.attempts
+    for s in unverified.suggestions:
+        assert s["validation_status"] == "skipped"
+        assert s["evidence"]["speedup"] is not None
