@@ -32,14 +32,21 @@ class JobTask(Task):
         if not job_id:
             return
         if isinstance(exc, TimeLimitExceeded):
-            limit = exc.args[0] if exc.args else "?"
-            error = f"TimeLimitExceeded: the job ran past its hard time limit ({limit} s)"
+            error = ("TimeLimitExceeded: the job ran past its hard time limit "
+                     f"({_seconds(exc.args[0] if exc.args else None)}) and its worker "
+                     "process was killed")
         else:
             error = one_line_error(exc)
         try:
             job_store.finish_job(job_id, status=FAILED, error=error)
         except Exception:
             log.exception("job %s: could not record failure %r", job_id, exc)
+
+
+def _seconds(limit: object) -> str:
+    if isinstance(limit, int | float) and not isinstance(limit, bool):
+        return f"{limit:g} s"
+    return "unknown limit"
 
 
 def _run(task: Task, job_id: str) -> dict[str, Any]:

@@ -1,7 +1,6 @@
 """JobTask.on_failure: what Celery calls in the worker's parent when the hard time limit
-kills the child (celery/worker/request.py, Request.on_timeout). Calling the hook directly:
-a hard limit cannot be provoked with a job that obeys the soft limit first (billiard only
-checks the hard limit after the soft one fired)."""
+kills the child (celery/worker/request.py, Request.on_timeout), called directly here.
+Through a real worker, with a job that ignores its soft limit: test_worker_failures.py."""
 
 from __future__ import annotations
 
@@ -18,7 +17,8 @@ def test_hard_time_limit_hook_fails_the_unfinished_job(sqlite_settings: Settings
     run_cpu_job.on_failure(TimeLimitExceeded(3600), "task-id", [job["job_id"]], {}, None)
     done = jobs.get_job(job["job_id"])
     assert done["status"] == "failed" and done["error"] == (
-        "TimeLimitExceeded: the job ran past its hard time limit (3600 s)")
+        "TimeLimitExceeded: the job ran past its hard time limit (3600 s) and its worker "
+        "process was killed")
 
 
 def test_hook_leaves_finished_jobs_alone(sqlite_settings: Settings):
