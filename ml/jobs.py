@@ -5,8 +5,12 @@
 moves through the guide's vocabulary via ``progress``: ``generating``, ``training``,
 ``evaluating``, ``publishing``; the result's ``status`` is ``completed`` (published) or
 ``rejected`` (the evaluation gate kept the old model). A crash ends the job ``failed``
-(the runner), and a worker killed mid-training is swept to ``failed`` by the stale-job
-sweep — never ``training`` forever. Files are named after the job id, as in the guide:
+(the runner). A job is safe to run again from the start (files named after the job,
+fixed seed, atomic publish), so when the worker process running it is killed (the OOM
+killer, a crash) its re-delivered message runs it again, up to
+``tasks.runner.MAX_ATTEMPTS`` pick-ups, then it fails saying so; when a whole worker
+machine is lost, the stale-job sweep fails it — never ``training`` forever. Files are
+named after the job id, as in the guide:
 ``dataset_<id>.jsonl``, ``train_<id>.jsonl``, ``holdout_<id>.jsonl`` under
 TRAINING_DATA_PATH; the model is published to MODEL_CHECKPOINT_PATH/dqn_model.pth with
 the job id as its ``model_version``.

@@ -127,7 +127,12 @@ def execute_job(job_id: str, *, worker: str | None = None, url: str | None = Non
         log.error("job %s: %s", job_id, error)
         return {"job_id": job_id, "status": FAILED}
     if claimed["attempts"] > 1:
+        # The previous attempt's process died mid-job (the message came back because of
+        # acks_late + reject_on_worker_lost): the job starts over, and so does its progress.
         log.warning("job %s: re-delivered, attempt %d", job_id, claimed["attempts"])
+        job_store.update_job(job_id, progress=0.0, url=url,
+                             phase=f"restarted: attempt {claimed['attempts']} of {MAX_ATTEMPTS} "
+                                   "(the previous worker process was lost)")
 
     progress = JobProgress(job_id, url=url)
     started = time.monotonic()

@@ -144,3 +144,48 @@ def test_training_through_a_real_worker_on_the_gpu_queue(celery_worker_proc,
     model = Path(celery_worker_proc.env["MODEL_CHECKPOINT_PATH"]) / ckpt.ACTIVE_NAME
     assert ckpt.load(model)["model_version"] == body["training_id"]
     assert doc["artifacts"]["model_checkpoint"] == str(model)
+
+
+_TORN_PUBLISH = """
+import io, os, signal, sys
+import torch
+from ml import checkpoint as ckpt
+
+path = sys.argv[1]
+payload = ckpt.load(path)
+payload["model_version"] = "torn"
+buffer = io.BytesIO()
+torch.save(payload, buffer)
+data = buffer.getvalue()
+
+def save_half_then_die(obj, fh):  # the process is SIGKILLed in the middle of the write
+    fh.write(data[: len(data) // 2])
+    fh.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
+
+torch.save = save_half_then_die
+ckpt.publish(payload, path)
+"""
+
+
+def test_a_process_killed_while_publishing_leaves_the_previous_model(ml_settings: Settings,
+                                                                    tiny_config):
+    """Publishing is temp file + fsync + rename: SIGKILL half-way through the write leaves
+    the published checkpoint byte for byte as it was (the torn bytes stay in a hidden
+    temporary file that nothing loads)."""
+    import signal
+    import subprocess
+    import sys
+
+    from ml.pretrain import run_pretrain
+
+    first = run_pretrain(tiny_config(fresh_start=True), log=lambda _: None)
+    before = first.output.read_bytes()
+    proc = subprocess.run([sys.executable, "-c", _TORN_PUBLISH, str(first.output)],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True,
+                          timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()[-2000:]
+    assert first.output.read_bytes() == before
+    assert ckpt.load(first.output)["model_version"] == first.model_version
+    [torn] = [p for p in first.output.parent.iterdir() if p.name.endswith(".tmp")]
+    assert torn.name.startswith(f".{ckpt.ACTIVE_NAME}.") and 0 < torn.stat().st_size < len(before)

@@ -105,6 +105,21 @@ def test_gives_up_after_repeated_worker_loss(sqlite_settings: Settings):
     assert done["attempts"] == MAX_ATTEMPTS + 1 and "gave up" in done["error"]
 
 
+def test_a_redelivered_job_starts_over_from_zero_progress(sqlite_settings: Settings,
+                                                        test_kinds):
+    """The first attempt's process died at 60 % (its message came back): the second
+    attempt's row does not keep the dead attempt's progress and phase."""
+    test_kinds("row", "row_at_start")
+    job = jobs.create_job("row", {}, status="queued")
+    jobs.claim_job(job["job_id"], status="started", worker="w:1")
+    jobs.update_job(job["job_id"], phase="training", progress=0.6)
+    assert execute_job(job["job_id"], worker="w:2")["status"] == "succeeded"
+    seen = jobs.get_job(job["job_id"])["result"]["row"]
+    assert seen == {"status": "started", "progress": 0.0, "attempts": 2, "error": None,
+                    "phase": f"restarted: attempt 2 of {MAX_ATTEMPTS} "
+                             "(the previous worker process was lost)"}
+
+
 def test_progress_writes_are_throttled_but_status_changes_are_not(sqlite_settings: Settings):
     job = jobs.create_job("ping", {}, status="queued")
     progress = JobProgress(job["job_id"], min_interval=60.0)

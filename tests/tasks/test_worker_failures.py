@@ -4,7 +4,10 @@ a worker process killed in the middle of a training job, and the hard time limit
 from __future__ import annotations
 
 import os
+import signal
+import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +71,95 @@ def test_hard_time_limit_fails_the_job_and_the_worker_serves_the_next(
     assert jobs.get_job(job["job_id"])["attempts"] == 1
     assert worker.proc.poll() is None
 
+
+# Training: enough steps that an epoch takes about a second on a CPU, so the kill lands
+# in the middle of training; tiny data and network.
+TRAIN = {"synthetic_samples": 1500, "epochs": 4, "steps_per_epoch": 1500, "batch_size": 32,
+         "hidden_dim": 32, "replay_buffer_size": 1000, "seed": 1, "fresh_start": True,
+         "background": True}
+TRAIN_ORDER = ("initiated", "generating", "training", "evaluating", "publishing", "completed")
+
+
+class RowSampler:
+    """Polls the job row in a thread and keeps every distinct state it saw."""
+
+    def __init__(self, job_id: str) -> None:
+        self.job_id = job_id
+        self.samples: list[tuple[int, str, float, bool, str | None]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            row = jobs.get_job(self.job_id)
+            sample = (row["attempts"], row["status"], row["progress"], row["finished"],
+                      row["error"])
+            if not self.samples or self.samples[-1] != sample:
+                self.samples.append(sample)
+            if row["finished"]:
+                return
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def test_worker_process_killed_mid_training_gets_the_job_redelivered(
+        worker_factory, isolated_settings: Settings):
+    """SIGKILL the process running a training job (what the OOM killer does): with acks_late
+    and reject_on_worker_lost its message goes back on the gpu queue, the worker's new
+    process runs the job again from the start (training is idempotent: files named after
+    the job, fixed seed, atomic publish) and it completes with a published model."""
+    from api.app import create_app
+    from ml import checkpoint as ckpt
+
+    worker = worker_factory(queues="gpu")  # as deployed: one process, replaced after each job
+    model_dir = Path(worker.env["MODEL_CHECKPOINT_PATH"])
+    response = create_app(isolated_settings).test_client().post("/train", json=TRAIN)
+    assert response.status_code == 202, response.get_json()
+    job_id = response.get_json()["training_id"]
+    sampler = RowSampler(job_id)
+    try:
+        running = _wait_until(lambda: (j := jobs.get_job(job_id))["status"] == "training"
+                              and j["progress"] > 0 and j, timeout=120)
+        assert running["attempts"] == 1 and running["progress"] < 1.0
+        killed = _pid(running)
+        os.kill(killed, signal.SIGKILL)
+        done = wait_for_job(job_id, timeout=180)
+    finally:
+        sampler.stop()
+
+    assert done["status"] == "completed", (done, worker.log_tail())
+    assert done["attempts"] == 2 and done["error"] is None and done["progress"] == 1.0
+    assert done["worker"].startswith(worker.hostname) and _pid(done) != killed
+    with pytest.raises(ProcessLookupError):
+        os.kill(killed, 0)
+    assert done["started_at"] == running["started_at"]  # the first pick-up's time is kept
+    result = done["result"]
+    assert result["status"] == "completed" and result["model_version"] == job_id
+    assert result["evaluation"]["gate_passed"] is True
+
+    # The published model is the complete checkpoint of this job; no temporary file of an
+    # interrupted write is left beside it.
+    model = model_dir / ckpt.ACTIVE_NAME
+    assert result["artifacts"]["model_checkpoint"] == str(model)
+    assert ckpt.load(model)["model_version"] == job_id
+    assert sorted(p.name for p in model_dir.iterdir()) == sorted(
+        [ckpt.ACTIVE_NAME, ckpt.summary_path(model).name])
+
+    # Coherent states: the guide's vocabulary only; never failed; attempts only grow; within
+    # one attempt the status only moves forward; the job finishes once, at the end.
+    samples = sampler.samples
+    assert {s[1] for s in samples} <= set(TRAIN_ORDER)
+    assert [s[0] for s in samples] == sorted(s[0] for s in samples)
+    assert {s[0] for s in samples} <= {0, 1, 2} and samples[-1][0] == 2
+    for attempt in (1, 2):
+        order = [TRAIN_ORDER.index(s[1]) for s in samples if s[0] == attempt]
+        assert order == sorted(order), samples
+    assert ("training" in {s[1] for s in samples if s[0] == 1}
+            and "generating" in {s[1] for s in samples if s[0] == 2})  # it started over
+    assert [s[3] for s in samples].index(True) == len(samples) - 1
+    assert all(s[4] is None for s in samples)
+    assert _unacked(isolated_settings) == 0  # the re-delivered message was acknowledged
