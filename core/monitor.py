@@ -13,10 +13,19 @@ One run (``run_monitor_once``):
 4. with ``auto_optimize``, run the optimization pipeline (validation on) on the changed
    files that have findings, at most ``MAX_AUTO_OPTIMIZE_FILES`` per run;
 5. when anything changed, POST a JSON notification to ``notification_webhook``
-   (stdlib urllib, ``WEBHOOK_TIMEOUT_SECONDS``); a failure is logged and recorded in the
-   result, never fatal;
+   (``WEBHOOK_TIMEOUT_SECONDS``, redirects not followed); a failure or a refusal is logged
+   and recorded in the result, never fatal;
 6. store ``last_run_at``, ``last_fingerprint`` (SHA-256 over all file fingerprints) and
    ``last_result`` on the monitor row.
+
+Webhook policy (against server-side request forgery): only ``http``/``https``, and the
+host's addresses after DNS resolution must all be public unicast ones; loopback,
+private, link-local, multicast, reserved, unspecified and other non-global addresses
+(IPv4 inside IPv6 included) are refused unless ``WEBHOOK_ALLOW_PRIVATE_NETWORKS`` is set.
+The check runs when a monitor is created (the API answers 400) and again at every
+delivery, and the delivery connects to an address that check approved rather than
+resolving the name a second time, so a DNS answer that changes in between (rebinding)
+cannot redirect it; TLS still verifies the certificate against the host name.
 
 Scheduling: ``claim_due_monitors`` atomically moves ``last_run_at`` of each active monitor
 whose interval has elapsed to now and returns their ids, so a Celery beat entry and the
@@ -25,17 +34,22 @@ API's embedded scheduler thread (and several API processes) never start the same
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import http.client
+import ipaddress
 import json
 import logging
 import os
 import secrets
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from sqlalchemy import select, update
 
@@ -54,6 +68,10 @@ FILE_PATTERN = "*.py"
 
 class MonitorNotFound(LookupError):
     """No monitor with that id."""
+
+
+class WebhookRefused(ValueError):
+    """The webhook policy refuses this ``notification_webhook`` (the message says why)."""
 
 
 def new_monitor_id() -> str:
@@ -91,13 +109,17 @@ def monitor_to_dict(row: Monitor, *, with_files: bool = False) -> dict[str, Any]
 
 def create_monitor(directory: str, *, interval_seconds: int = 300, auto_optimize: bool = False,
                    notification_webhook: str | None = None, claim: bool = False,
-                   url: str | None = None) -> dict[str, Any]:
+                   url: str | None = None, settings: Settings | None = None) -> dict[str, Any]:
     """Insert an active monitor. ``claim=True`` marks its first run as started now (the
-    caller queues that run itself), so a scheduler tick does not start a second one."""
+    caller queues that run itself), so a scheduler tick does not start a second one.
+    WebhookRefused (a ValueError) when the webhook policy refuses ``notification_webhook``
+    (with ``settings``' WEBHOOK_ALLOW_PRIVATE_NETWORKS; default: the configured settings)."""
     if interval_seconds < MIN_INTERVAL_SECONDS:
         raise ValueError(f"interval_seconds must be at least {MIN_INTERVAL_SECONDS}")
-    if notification_webhook and not notification_webhook.startswith(("http://", "https://")):
-        raise ValueError("notification_webhook must be an http(s) URL")
+    if notification_webhook:
+        settings = settings or get_settings()
+        check_webhook_url(notification_webhook,
+                          allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
     row = Monitor(id=new_monitor_id(), directory=str(directory),
                   interval_seconds=int(interval_seconds), auto_optimize=bool(auto_optimize),
                   notification_webhook=notification_webhook or None, active=True,
@@ -196,23 +218,166 @@ def diff_fingerprints(old: dict[str, list[Any]] | None, new: dict[str, list[Any]
     }
 
 
-def send_webhook(url: str, payload: dict[str, Any], *, timeout: float = WEBHOOK_TIMEOUT_SECONDS
-                 ) -> dict[str, Any]:
-    """POST ``payload`` as JSON; ``{"sent": bool, "status"|"error": ...}``, never raises."""
-    if not url.startswith(("http://", "https://")):
-        return {"sent": False, "error": "notification_webhook is not an http(s) URL"}
-    request = urllib.request.Request(
-        url, data=json.dumps(payload).encode(), method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "velox-monitor"})
+# -- webhooks --------------------------------------------------------------------------------
+
+_NON_PUBLIC = (("is_loopback", "loopback"), ("is_link_local", "link-local"),
+               ("is_multicast", "multicast"), ("is_unspecified", "unspecified"),
+               ("is_reserved", "reserved"), ("is_private", "private"))
+
+
+def non_public_reason(address: str) -> str | None:
+    """Why ``address`` is not a public unicast address (``"loopback"``, ``"private"``,
+    ...), or None when it is one. IPv4 carried inside IPv6 (mapped, 6to4, Teredo) is
+    judged by that IPv4 address."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        inner = ip.ipv4_mapped or ip.sixtofour or (ip.teredo[1] if ip.teredo else None)
+        if inner is not None and (reason := non_public_reason(str(inner))):
+            return reason
+    for attribute, reason in _NON_PUBLIC:
+        if getattr(ip, attribute):
+            return reason
+    return None if ip.is_global else "non-global"
+
+
+def resolve_addresses(host: str, port: int) -> list[str]:
+    """Every address ``host`` resolves to, in the resolver's order (tests replace this)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTarget:
+    """A webhook URL the policy accepted, with the addresses it was checked against."""
+
+    scheme: str
+    host: str
+    port: int
+    target: str  # path and query, what goes on the request line
+    addresses: tuple[str, ...]
+    authorization: str | None = None  # Basic credentials from the URL's user:password@
+
+
+def check_webhook_url(url: str, *, allow_private: bool = False) -> WebhookTarget:
+    """Apply the webhook policy (module docstring) to ``url``: resolve its host and return
+    the target with the approved addresses, or raise WebhookRefused saying why."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise WebhookRefused("notification_webhook must be an http:// or https:// URL with a host")
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return {"sent": True, "status": response.status}
-    except urllib.error.HTTPError as exc:
-        log.warning("monitor webhook %s answered %s", url, exc.code)
-        return {"sent": False, "status": exc.code, "error": f"HTTP {exc.code}"}
-    except (OSError, ValueError) as exc:
-        log.warning("monitor webhook %s failed: %s", url, exc)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise WebhookRefused("notification_webhook has an invalid port") from None
+    host = parts.hostname
+    literal = True
+    try:
+        addresses = [str(ipaddress.ip_address(host))]  # a literal address: nothing to resolve
+    except ValueError:
+        literal = False
+        try:
+            addresses = resolve_addresses(host, port)
+        except (OSError, UnicodeError) as exc:
+            raise WebhookRefused(f"notification_webhook host {host} does not resolve "
+                                 f"({type(exc).__name__}: {exc})") from None
+    if not addresses:
+        raise WebhookRefused(f"notification_webhook host {host} does not resolve")
+    if not allow_private:
+        for address in addresses:
+            if reason := non_public_reason(address):
+                shown = host if literal else f"{host} resolves to {address}, which"
+                raise WebhookRefused(
+                    f"notification_webhook {shown} is a {reason} address; webhooks may only "
+                    "target public addresses unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true")
+    authorization = None
+    if parts.username is not None:
+        credentials = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        authorization = "Basic " + base64.b64encode(credentials.encode()).decode()
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return WebhookTarget(parts.scheme, host, port, target, tuple(addresses), authorization)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to an approved address; the Host header still names the URL's host."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to an approved address; SNI and certificate checks use the URL's host."""
+
+    def __init__(self, host: str, port: int, address: str, timeout: float) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+
+
+def _connect(target: WebhookTarget, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the first approved address that answers (like create_connection)."""
+    cls = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    error: OSError | None = None
+    for address in target.addresses:
+        conn = cls(target.host, target.port, address, timeout)
+        try:
+            conn.connect()
+            return conn
+        except OSError as exc:
+            conn.close()
+            error = exc
+    assert error is not None  # check_webhook_url never returns an empty address list
+    raise error
+
+
+def _shown(url: str) -> str:
+    """The URL for the log without what often carries a secret (credentials, path, query)."""
+    try:
+        parts = urlsplit(url)
+        host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+        return f"{parts.scheme}://{host}{f':{parts.port}' if parts.port else ''}/..."
+    except ValueError:
+        return "(invalid URL)"
+
+
+def send_webhook(url: str, payload: dict[str, Any], *, timeout: float = WEBHOOK_TIMEOUT_SECONDS,
+                 allow_private: bool = False) -> dict[str, Any]:
+    """POST ``payload`` as JSON under the webhook policy (``allow_private``: the
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS setting); ``{"sent": bool, "status"|"error": ...}``,
+    never raises. Redirects are not followed (one could point at an internal address)."""
+    try:
+        target = check_webhook_url(url, allow_private=allow_private)
+    except WebhookRefused as exc:
+        log.warning("monitor webhook %s refused: %s", _shown(url), exc)
+        return {"sent": False, "error": f"refused: {exc}"}
+    headers = {"Content-Type": "application/json", "User-Agent": "velox-monitor"}
+    if target.authorization:
+        headers["Authorization"] = target.authorization
+    conn: http.client.HTTPConnection | None = None
+    try:
+        conn = _connect(target, timeout)
+        conn.request("POST", target.target, body=json.dumps(payload).encode(), headers=headers)
+        response = conn.getresponse()
+        response.read(64 * 1024)
+        status = response.status
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        log.warning("monitor webhook %s failed: %s", _shown(url), exc)
         return {"sent": False, "error": f"{type(exc).__name__}: {exc}"[:300]}
+    finally:
+        if conn is not None:
+            conn.close()
+    if 200 <= status < 300:
+        return {"sent": True, "status": status}
+    log.warning("monitor webhook %s answered %s", _shown(url), status)
+    error = f"HTTP {status}" + (" (redirects are not followed)" if 300 <= status < 400 else "")
+    return {"sent": False, "status": status, "error": error}
 
 
 def run_monitor_once(monitor_id: str, *, settings: Settings | None = None,
@@ -266,7 +431,9 @@ def run_monitor_once(monitor_id: str, *, settings: Settings | None = None,
     result["notification"] = None
     if webhook and anything:
         progress(phase="notifying", progress=0.9)
-        result["notification"] = send_webhook(webhook, _payload(monitor_id, result))
+        result["notification"] = send_webhook(
+            webhook, _payload(monitor_id, result),
+            allow_private=settings.WEBHOOK_ALLOW_PRIVATE_NETWORKS)
     stored = dict(result, files=prints)
     with session_scope(url) as session:
         row = session.get(Monitor, monitor_id)
@@ -368,7 +535,8 @@ def job_counts(*, since: datetime | None = None, url: str | None = None
 
 
 __all__ = [
-    "MonitorNotFound", "claim_due_monitors", "create_monitor", "diff_fingerprints",
-    "fingerprint_directory", "get_monitor", "job_counts", "list_monitors", "run_due_monitors",
-    "run_monitor", "run_monitor_once", "send_webhook", "stop_monitor",
+    "MonitorNotFound", "WebhookRefused", "WebhookTarget", "check_webhook_url",
+    "claim_due_monitors", "create_monitor", "diff_fingerprints", "fingerprint_directory",
+    "get_monitor", "job_counts", "list_monitors", "non_public_reason", "resolve_addresses",
+    "run_due_monitors", "run_monitor", "run_monitor_once", "send_webhook", "stop_monitor",
 ]

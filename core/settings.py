@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     MAX_UPLOAD_SIZE_BYTES: int = Field(1_000_000, gt=0)
     RATE_LIMIT_REQUESTS_PER_MINUTE: int = Field(120, gt=0)
     ENABLE_API_UNIT_TEST_COMMAND_OVERRIDE: bool = False
+    # Monitor webhooks may target loopback/private/link-local addresses (on-prem hooks).
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: bool = False
 
     # Storage and messaging
     DATABASE_URL: str | None = None

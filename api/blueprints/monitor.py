@@ -3,7 +3,10 @@
 A monitor watches a directory under ALLOWED_CODE_ROOTS: each run fingerprints its Python
 files, analyses the ones that changed since the previous run, optionally optimizes them,
 and POSTs a JSON notification to ``notification_webhook`` (see ``core.monitor``). Creating
-a monitor queues its first run at once (a ``monitor`` job; its id is in the answer).
+a monitor queues its first run at once (a ``monitor`` job; its id is in the answer). A
+webhook whose host resolves to a loopback, private, link-local or other non-public address
+is refused with 400 unless WEBHOOK_ALLOW_PRIVATE_NETWORKS is set (checked again at every
+delivery).
 
 Who starts later runs: with a broker, the Celery beat entry ``run-due-monitors`` (every
 10 s) queues a ``monitor`` job for each monitor whose interval elapsed. In embedded mode
@@ -50,7 +53,8 @@ class MonitorRequest(_Request):
         False, description="optimize changed files with findings (validation on)")
     notification_webhook: str | None = Field(
         None, min_length=1, max_length=2000,
-        description="http(s) URL that receives a JSON POST when files changed")
+        description="http(s) URL that receives a JSON POST when files changed; public "
+                    "addresses only unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true")
 
     @field_validator("notification_webhook")
     @classmethod
@@ -130,15 +134,21 @@ bp.record_once(_start_embedded_scheduler)
 @bp.post("/monitor/directory")
 @api_doc(summary="Watch a directory: analyse changed files every interval, notify a webhook",
          request=MonitorRequest,
-         responses={201: MonitorResponse, 403: ErrorResponse, 422: ErrorResponse,
-                    503: ErrorResponse}, tags=["monitor"])
+         responses={201: MonitorResponse, 400: ErrorResponse, 403: ErrorResponse,
+                    422: ErrorResponse, 503: ErrorResponse}, tags=["monitor"])
 def create_monitor() -> Any:
     body = parse_body(MonitorRequest)
     directory = require_allowed_path(body.directory, field="directory", kind="dir")
-    url = current_settings().database_url
-    created = monitors.create_monitor(
-        str(directory), interval_seconds=body.interval_seconds, auto_optimize=body.auto_optimize,
-        notification_webhook=body.notification_webhook, claim=True, url=url)
+    settings = current_settings()
+    url = settings.database_url
+    try:
+        created = monitors.create_monitor(
+            str(directory), interval_seconds=body.interval_seconds,
+            auto_optimize=body.auto_optimize, notification_webhook=body.notification_webhook,
+            claim=True, url=url, settings=settings)
+    except monitors.WebhookRefused as exc:  # the webhook policy (core.monitor): no row written
+        raise ApiError(400, str(exc), fields=[
+            {"field": "notification_webhook", "message": str(exc)}]) from None
     try:
         job = run_job("monitor", {"monitor_id": created["monitor_id"]}, background=True)
     except ApiError:

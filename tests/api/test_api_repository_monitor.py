@@ -1,5 +1,6 @@
 """POST /scan/repository, /optimize/repository (validation: no job is created for bad
-input), POST /monitor/directory, GET /pipeline/status, DELETE /monitor/<id>.
+input), POST /monitor/directory (and its webhook policy), GET /pipeline/status,
+DELETE /monitor/<id>.
 
 The clone-and-scan path itself is tested against a loopback git server in
 tests/core/repository (the API accepts github.com only, which this machine cannot reach).
@@ -8,6 +9,7 @@ tests/core/repository (the API accepts github.com only, which this machine canno
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from api.app import create_app
 from core.settings import Settings
 from core.storage import jobs
+from tests.core.monitor.hooks import Hook, serve_hook
 
 
 @pytest.fixture
@@ -212,3 +215,164 @@ def test_failed_clone_job_becomes_422(sqlite_settings, message, field) -> None:
     other = jobs.create_job("repository_scan", {}, status="queued")
     jobs.finish_job(other["job_id"], status="failed", error="OSError: disk full")
     _bad_ref_or_url(jobs.get_job(other["job_id"]))  # not the client's fault: left to the 500
+
+
+# Webhook policy (core.monitor): public addresses only, checked after DNS resolution at
+# submit time and again at delivery, unless WEBHOOK_ALLOW_PRIVATE_NETWORKS=true. The
+# resolver is replaced in these tests: nothing here touches the network beyond loopback.
+
+PUBLIC_V4, PUBLIC_V6 = "93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"
+
+
+@pytest.fixture
+def webhook() -> Iterator[Hook]:
+    """A real HTTP server on loopback recording the POSTs it gets."""
+    with serve_hook() as hook:
+        yield hook
+
+
+@pytest.fixture
+def resolver(monkeypatch):
+    """``resolver.answers[host] = [addresses]``: what resolving ``host`` gives; a host
+    without answers does not resolve. ``resolver.calls`` counts look-ups."""
+    import socket
+
+    from core import monitor as mon
+
+    class Resolver:
+        answers: dict[str, list[str]] = {}
+        calls = 0
+
+        def __call__(self, host: str, port: int) -> list[str]:
+            Resolver.calls += 1
+            if host not in self.answers:
+                raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+            return list(self.answers[host])
+
+    fake = Resolver()
+    fake.answers = {}
+    monkeypatch.setattr(mon, "resolve_addresses", fake)
+    return fake
+
+
+def _no_monitors() -> bool:
+    from core import monitor as mon
+
+    return mon.list_monitors(include_inactive=True) == []
+
+
+@pytest.mark.parametrize("hook_url,reason", [
+    ("http://127.0.0.1:8080/hook", "127.0.0.1 is a loopback address"),
+    ("http://127.1.2.3/hook", "loopback"),
+    ("http://[::1]:9000/hook", "::1 is a loopback address"),
+    ("http://[::ffff:127.0.0.1]/hook", "loopback"),  # IPv4-mapped IPv6
+    ("http://10.0.0.7/hook", "10.0.0.7 is a private address"),
+    ("https://192.168.1.20/hook", "private"),
+    ("http://172.16.5.4/hook", "private"),
+    ("http://[fd12:3456::1]/hook", "private"),  # unique local IPv6
+    ("http://169.254.169.254/latest/meta-data/", "link-local"),  # cloud metadata
+    ("http://[fe80::1]/hook", "link-local"),
+    ("http://224.0.0.251/hook", "multicast"),
+    ("http://0.0.0.0:8000/hook", "unspecified"),
+    ("http://240.0.0.1/hook", "reserved"),
+    ("http://100.64.1.1/hook", "non-global"),  # carrier-grade NAT
+    ("http://localhost:8000/hook", "localhost resolves to 127.0.0.1, which is a loopback"),
+    ("https://mixed.example.test/hook", "resolves to 10.9.8.7, which is a private"),
+    ("https://nowhere.example.test/hook", "does not resolve"),
+])
+def test_webhook_to_a_non_public_address_is_refused_with_400(client, tmp_path: Path, resolver,
+                                                             hook_url, reason) -> None:
+    resolver.answers = {"localhost": ["127.0.0.1", "::1"],
+                        "mixed.example.test": [PUBLIC_V4, "10.9.8.7"]}  # one bad answer is enough
+    response = client.post("/monitor/directory",
+                           json={"directory": str(tmp_path), "notification_webhook": hook_url})
+    assert response.status_code == 400, response.get_json()
+    body = response.get_json()
+    assert body["error"] == "bad_request" and reason in body["message"]
+    if "resolve" not in reason:
+        assert "WEBHOOK_ALLOW_PRIVATE_NETWORKS=true" in body["message"]
+    assert body["fields"] == [{"field": "notification_webhook", "message": body["message"]}]
+    assert _no_monitors() and _no_jobs("monitor")
+
+
+def test_webhook_to_public_addresses_is_accepted(client, tmp_path: Path, resolver) -> None:
+    resolver.answers = {"hooks.example.test": [PUBLIC_V4, PUBLIC_V6]}
+    url = "https://hooks.example.test/services/T000/B000/XXXX"
+    response = client.post("/monitor/directory",
+                           json={"directory": str(tmp_path), "notification_webhook": url})
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["notification_webhook"] == url
+    assert resolver.calls == 1  # resolved once, at submit time; the empty folder sends nothing
+    _wait_finished(response.get_json()["first_run_job_id"])
+    from core import monitor as mon
+
+    target = mon.check_webhook_url(f"http://[{PUBLIC_V6}]:8443/x?y=1")
+    assert (target.addresses, target.port, target.target) == ((PUBLIC_V6,), 8443, "/x?y=1")
+
+
+def test_delivery_rechecks_the_address_so_dns_rebinding_is_refused(sqlite_settings, tmp_path,
+                                                                    resolver, webhook) -> None:
+    """The name resolved to a public address when the monitor was created; by the time of
+    the run it resolves to loopback (where a webhook server listens): nothing is sent."""
+    from core import monitor as mon
+
+    (tmp_path / "a.py").write_text("A = 1\n")
+    port = webhook.port
+    resolver.answers = {"rebind.example.test": [PUBLIC_V4]}
+    mid = mon.create_monitor(str(tmp_path),
+                             notification_webhook=f"http://rebind.example.test:{port}/hook",
+                             settings=sqlite_settings)["monitor_id"]
+    resolver.answers = {"rebind.example.test": ["127.0.0.1"]}
+    result = mon.run_monitor_once(mid, settings=sqlite_settings)
+    assert result["added"] == ["a.py"]  # the run itself succeeds
+    assert result["notification"]["sent"] is False
+    assert result["notification"]["error"].startswith("refused: notification_webhook "
+                                                      "rebind.example.test resolves to 127.0.0.1")
+    assert webhook.requests == []
+
+
+def test_internal_webhooks_are_delivered_when_allowed(configure_settings, tmp_path: Path,
+                                                      webhook) -> None:
+    """WEBHOOK_ALLOW_PRIVATE_NETWORKS=true: a loopback hook is accepted and the first run's
+    notification arrives at the real local server."""
+    from core.storage.migrate import upgrade_database
+
+    settings = configure_settings(WEBHOOK_ALLOW_PRIVATE_NETWORKS="true")
+    upgrade_database(settings.database_url, quiet=True)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "w.py").write_text("W = 1\n")
+    response = create_app(settings).test_client().post(
+        "/monitor/directory", json={"directory": str(src), "notification_webhook": webhook.url})
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    job = _wait_finished(created["first_run_job_id"])
+    assert job["status"] == "succeeded", job["error"]
+    assert job["result"]["notification"] == {"sent": True, "status": 204}
+    [request] = webhook.requests
+    assert request["content_type"] == "application/json" and request["path"] == "/hook"
+    payload = request["json"]
+    assert payload["event"] == "velox.monitor.changes"
+    assert payload["monitor_id"] == created["monitor_id"] and payload["added"] == ["w.py"]
+
+
+def test_delivery_connects_to_the_checked_address_and_follows_no_redirect(resolver,
+                                                                          webhook) -> None:
+    from core import monitor as mon
+
+    port = webhook.port
+    # A name this machine cannot resolve: the POST reaches the local server only because
+    # the connection goes to the address the policy check resolved.
+    resolver.answers = {"hooks.internal.test": ["127.0.0.1"]}
+    url = f"http://hooks.internal.test:{port}/in?x=1"
+    assert mon.send_webhook(url, {"n": 1})["error"].startswith("refused:")  # default: refused
+    assert mon.send_webhook(url, {"n": 2}, allow_private=True) == {"sent": True, "status": 204}
+    [request] = webhook.requests
+    assert request["host"] == f"hooks.internal.test:{port}" and request["path"] == "/in?x=1"
+    assert request["json"] == {"n": 2}
+
+    webhook.status, webhook.location = 302, "http://169.254.169.254/latest/meta-data/"
+    redirected = mon.send_webhook(url, {"n": 3}, allow_private=True)
+    assert redirected == {"sent": False, "status": 302,
+                          "error": "HTTP 302 (redirects are not followed)"}
+    assert [r["json"] for r in webhook.requests] == [{"n": 2}, {"n": 3}]

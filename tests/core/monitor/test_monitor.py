@@ -3,12 +3,9 @@ HTTP server (and a dead one), scheduling claims, job counts."""
 
 from __future__ import annotations
 
-import json
 import socket
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,45 +13,29 @@ import pytest
 from core import monitor as mon
 from core.storage.db import session_scope
 from core.storage.models import Monitor
+from tests.core.monitor.hooks import Hook, serve_hook
 
 SLOW = "def dedupe(items):\n    out = []\n    for x in items:\n        if x not in out:\n" \
        "            out.append(x)\n    return out\n"
 
 
-class Hook:
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.url = ""
-        self.status = 204
+@pytest.fixture
+def internal_hooks(sqlite_settings, configure_settings):
+    """Settings that let webhooks reach the loopback test servers (the default refuses
+    them; the policy itself is tested in tests/api/test_api_repository_monitor.py)."""
+    return configure_settings(WEBHOOK_ALLOW_PRIVATE_NETWORKS="true")
 
 
 @pytest.fixture
 def webhook() -> Iterator[Hook]:
-    hook = Hook()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            hook.requests.append({"content_type": self.headers["Content-Type"],
-                                  "json": json.loads(body)})
-            self.send_response(hook.status)
-            self.end_headers()
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    hook.url = f"http://127.0.0.1:{server.server_port}/hook"
-    yield hook
-    server.shutdown()
-    server.server_close()
+    with serve_hook() as hook:
+        yield hook
 
 
-def test_webhook_http_error_is_recorded_not_raised(sqlite_settings, watched, webhook) -> None:
+def test_webhook_http_error_is_recorded_not_raised(internal_hooks, watched, webhook) -> None:
     webhook.status = 500
     mid = mon.create_monitor(str(watched), notification_webhook=webhook.url)["monitor_id"]
-    result = mon.run_monitor_once(mid, settings=sqlite_settings)
+    result = mon.run_monitor_once(mid, settings=internal_hooks)
     assert result["notification"] == {"sent": False, "status": 500, "error": "HTTP 500"}
     assert len(webhook.requests) == 1
 
@@ -75,30 +56,30 @@ def watched(tmp_path: Path) -> Path:
     return src
 
 
-def test_only_changed_files_are_reported_and_notified(sqlite_settings, watched, webhook) -> None:
+def test_only_changed_files_are_reported_and_notified(internal_hooks, watched, webhook) -> None:
     created = mon.create_monitor(str(watched), interval_seconds=10,
                                  notification_webhook=webhook.url)
     mid = created["monitor_id"]
 
-    first = mon.run_monitor_once(mid, settings=sqlite_settings)
+    first = mon.run_monitor_once(mid, settings=internal_hooks)
     assert first["first_run"] is True
     assert first["added"] == ["other.py", "pkg/slow.py"] and first["files_watched"] == 2
     assert first["notification"] == {"sent": True, "status": 204}
     assert first["hotspots"][0]["file_path"] == "pkg/slow.py"
 
     (watched / "other.py").write_text("X = 2\n")
-    second = mon.run_monitor_once(mid, settings=sqlite_settings)
+    second = mon.run_monitor_once(mid, settings=internal_hooks)
     assert second["first_run"] is False
     assert second["changed_files"] == ["other.py"]
     assert second["modified"] == ["other.py"] and second["added"] == []
     assert [r["file_path"] for r in second["scan_results"]] == ["other.py"]
 
-    third = mon.run_monitor_once(mid, settings=sqlite_settings)
+    third = mon.run_monitor_once(mid, settings=internal_hooks)
     assert third["changed_files"] == [] and third["notification"] is None
     assert third["error"] is None
 
     (watched / "pkg" / "slow.py").unlink()
-    fourth = mon.run_monitor_once(mid, settings=sqlite_settings)
+    fourth = mon.run_monitor_once(mid, settings=internal_hooks)
     assert fourth["removed"] == ["pkg/slow.py"]
 
     assert len(webhook.requests) == 3  # runs with changes only
@@ -114,10 +95,10 @@ def test_only_changed_files_are_reported_and_notified(sqlite_settings, watched, 
     assert stored["last_run_at"] is not None
 
 
-def test_dead_webhook_does_not_fail_the_run(sqlite_settings, watched) -> None:
+def test_dead_webhook_does_not_fail_the_run(internal_hooks, watched) -> None:
     mid = mon.create_monitor(str(watched), notification_webhook=
                              f"http://127.0.0.1:{_dead_port()}/hook")["monitor_id"]
-    result = mon.run_monitor_once(mid, settings=sqlite_settings)
+    result = mon.run_monitor_once(mid, settings=internal_hooks)
     assert result["notification"]["sent"] is False
     assert "error" in result["notification"]
     assert mon.get_monitor(mid)["last_result"]["changed_files"] == ["other.py", "pkg/slow.py"]
