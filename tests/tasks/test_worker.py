@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 
 import pytest
 
@@ -13,25 +12,16 @@ from core.storage import jobs
 from tasks.celery_app import QUEUE_TASKS, celery_for
 from tasks.dispatch import submit, wait_for_job
 from tasks.jobs import sweep_stale
+from tests.tasks.workers import wait_until
 
 pytestmark = pytest.mark.slow
-
-
-def _wait_until(predicate, timeout: float = 30.0, interval: float = 0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError("condition not reached in time")
 
 
 def test_job_goes_queued_started_succeeded_on_the_cpu_queue(celery_worker_proc,
                                                             distributed_settings: Settings):
     job = submit("ping", {"delay_seconds": 1.0})
     assert job["status"] == "queued" and job["attempts"] == 0  # the row exists before the task
-    running = _wait_until(lambda: (j := jobs.get_job(job["job_id"]))["status"] == "started" and j)
+    running = wait_until(lambda: (j := jobs.get_job(job["job_id"]))["status"] == "started" and j)
     assert running["worker"].startswith(celery_worker_proc.hostname)
     done = wait_for_job(job["job_id"], timeout=30)
     assert done["status"] == "succeeded" and done["result"]["pong"] is True
@@ -49,7 +39,7 @@ def test_gpu_queue_is_consumed(celery_worker_proc, distributed_settings: Setting
 def test_killed_worker_child_gets_the_job_redelivered(celery_worker_proc,
                                                       distributed_settings: Settings):
     job = submit("ping", {"delay_seconds": 2.0})
-    running = _wait_until(lambda: (j := jobs.get_job(job["job_id"]))["status"] == "started" and j)
+    running = wait_until(lambda: (j := jobs.get_job(job["job_id"]))["status"] == "started" and j)
     pid = int(running["worker"].rsplit(":", 1)[1])
     os.kill(pid, signal.SIGKILL)  # the pool child dies mid-job
     done = wait_for_job(job["job_id"], timeout=60)

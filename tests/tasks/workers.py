@@ -1,4 +1,5 @@
-"""Dedicated Celery worker subprocesses for the failure tests: tests that kill a worker
+"""Helpers for tests with real workers: ``wait_until``, and dedicated Celery worker
+subprocesses for the failure tests: tests that kill a worker
 process or hit a hard time limit get workers of their own, on a Redis key prefix of their
 own, so the session's shared worker (``celery_worker_proc``) never sees their messages.
 
@@ -15,12 +16,26 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from core.settings import Settings
 from tasks.registry import JOB_KINDS, JobKind
 from tests.conftest import REPO_ROOT, SETTINGS_VARS, WorkerProcess, _wait_for_worker
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 30.0,
+               interval: float = 0.05) -> object:
+    """Poll ``predicate`` until it returns something true, and return that."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError("condition not reached in time")
+
 
 # A kind that ignores its soft limit and sleeps past a 2 s hard limit.
 TEST_KINDS: tuple[JobKind, ...] = (
