@@ -46,3 +46,25 @@ def test_bad_lines_are_named(tmp_path, line, message):
     p.write_text(good + "\n" + line.replace("S", json.dumps([0.0] * STATE_DIM)) + "\n")
     with pytest.raises(TransitionFormatError, match=message):
         read_jsonl(p)
+
+
+def test_a_killed_writer_s_old_temp_file_is_cleared_by_the_next_write(tmp_path):
+    import os
+    import time
+
+    from ml.transitions import STALE_TEMP_SECONDS, atomic_writer
+
+    target = tmp_path / "dqn_model.pth"
+    stale = tmp_path / ".dqn_model.pth.abc123.tmp"  # a worker SIGKILLed while publishing
+    fresh = tmp_path / ".dqn_model.pth.def456.tmp"  # another process writing right now
+    other = tmp_path / ".other.pth.old.tmp"
+    for f in (stale, fresh, other):
+        f.write_bytes(b"half")
+    old = time.time() - STALE_TEMP_SECONDS - 60
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    with atomic_writer(target) as fh:
+        fh.write(b"model")
+    assert target.read_bytes() == b"model"
+    assert not stale.exists()
+    assert fresh.exists() and other.exists()  # too young / not this file's
