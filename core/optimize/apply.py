@@ -2,8 +2,8 @@
 
 Every suggestion for a module is a whole-module rewrite of the same original. The
 best-ranked one is the base; a further one that rewrites other functions is merged into
-it (its definitions replace theirs by qualified name, its new imports are added) only
-when that is all it changes. A merged module was never verified as a whole: the caller
+it (its definitions replace theirs by qualified name, its new imports and new module
+constants are added) only when that is all it changes. A merged module was never verified as a whole: the caller
 verifies it again before writing it (`plan_rewrites` says whether it merged).
 """
 
@@ -79,16 +79,91 @@ def merge_functions(original: str, base: str, donor: str, functions: Sequence[st
     if set(collector.found) != wanted:
         return None
     # clean: the donor is the original with just these definitions replaced, plus imports
+    # and new module constants (``_WORDS_RE = re.compile(...)`` from the regex rule)
+    constants = _new_constants(original_m, donor_m)
+    if constants is None:
+        return None
+    donor_core = donor_m.with_changes(body=[s for s in donor_m.body if s not in constants])
     check = _Replace(collector.found)
-    if _without_imports(original_m.visit(check)) != _without_imports(donor_m) or check.replaced != wanted:
+    if _without_imports(original_m.visit(check)) != _without_imports(donor_core) or check.replaced != wanted:
         return None
     replace = _Replace(collector.found)
     merged = base_m.visit(replace)
     if replace.replaced != wanted:
         return None
+    merged = _add_constants(merged, donor_m, constants, taken=_module_names(base_m))
+    if merged is None:
+        return None
     present = {_code(s) for s in merged.body if _is_import(s)}
     new_imports = [s for s in donor_m.body if _is_import(s) and _code(s) not in present]
     return _add_imports(merged, new_imports).code
+
+
+def _assigned_name(stmt: cst.CSTNode) -> str | None:
+    """``NAME = value`` at module level (one target, one statement on the line)."""
+    if (isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1
+            and isinstance(stmt.body[0], cst.Assign) and len(stmt.body[0].targets) == 1
+            and isinstance(stmt.body[0].targets[0].target, cst.Name)):
+        return stmt.body[0].targets[0].target.value
+    return None
+
+
+def _module_names(module: cst.Module) -> set[str]:
+    """Every name the module's code mentions (so a new constant cannot shadow anything)."""
+    names: set[str] = set()
+
+    class Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            names.add(node.value)
+
+    module.visit(Names())
+    return names
+
+
+def _new_constants(original: cst.Module, donor: cst.Module) -> list[cst.CSTNode] | None:
+    """The donor's top-level ``NAME = value`` lines whose name the original never uses;
+    None when the donor adds a top-level statement of another kind (not mergeable)."""
+    known = {_code(s) for s in original.body}
+    used = _module_names(original)
+    added = [s for s in donor.body if _code(s) not in known
+             and not _is_import(s) and not isinstance(s, cst.FunctionDef | cst.ClassDef)]
+    for stmt in added:
+        name = _assigned_name(stmt)
+        if name is None or name in used:
+            return None
+    return added
+
+
+def _add_constants(merged: cst.Module, donor: cst.Module, constants: Sequence[cst.CSTNode],
+                   *, taken: set[str]) -> cst.Module | None:
+    """Place each constant after the statement it follows in the donor (its anchor: the
+    last import, or the module constant its value reads). None when a name is already
+    ``taken`` (used by the module merged into) or an anchor cannot be found."""
+    if not constants:
+        return merged
+    body = list(merged.body)
+    donor_body = list(donor.body)
+    ours = {_assigned_name(c) for c in constants}
+    for stmt in constants:
+        name = _assigned_name(stmt)
+        if name in taken:
+            return None
+        at = donor_body.index(stmt)
+        anchor = next((s for s in reversed(donor_body[:at]) if s not in constants), None)
+        if anchor is None:
+            pos = 0
+        else:
+            matches = [i for i, s in enumerate(body) if _code(s) == _code(anchor)]
+            if len(matches) != 1:
+                return None
+            pos = matches[0] + 1
+            # after imports another rewrite added there, and after constants placed there
+            # already (in donor order): never between imports
+            while pos < len(body) and (_is_import(body[pos]) or _assigned_name(body[pos]) in ours):
+                pos += 1
+        body.insert(pos, stmt)
+        taken.add(name)  # type: ignore[arg-type]
+    return merged.with_changes(body=body)
 
 
 def write_back(path: str | os.PathLike[str], code: str, *, expected: str) -> Path:
