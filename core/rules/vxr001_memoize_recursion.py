@@ -46,6 +46,13 @@ _HASHABLE = re.compile(
     r"(int|str|float|bool|bytes|complex|None|frozenset(\[.*\])?|tuple(\[.*\])?"
     r"|Optional\[(int|str|float|bool|bytes)\]|(int|str|float|bool|bytes)\|None)"
 )
+# annotations that say the argument is a mutable container or a one-shot iterator: a cache
+# would raise TypeError on it (unhashable) or hand back what an earlier call built
+_UNHASHABLE = re.compile(
+    r"((typing|collections\.abc)\.)?(list|dict|set|bytearray|List|Dict|Set|DefaultDict"
+    r"|Iterable|Iterator|Generator|Sequence|MutableSequence|Mapping|MutableMapping"
+    r"|MutableSet|Collection)\b.*"
+)
 _CONTAINERS = (cst.List, cst.Dict, cst.Set, cst.ListComp, cst.SetComp, cst.DictComp)
 _PURE_MODULES = frozenset({"math", "operator", "cmath", "string"})
 # modules whose functions do I/O or depend on time, randomness or the environment
@@ -127,6 +134,9 @@ class MemoizeRecursion(Rule):
         for p in u.params_of(func):
             if p.default is not None and _mutable_display(p.default):
                 return None
+            ann = u.annotation_text(ctx, p)
+            if ann is not None and _UNHASHABLE.fullmatch(ann.strip()):
+                return None  # mistune's tree walker takes Iterable[Dict[...]]
         for n in body_nodes:
             if isinstance(n, cst.Return) and n.value is not None and _fresh_container(n.value):
                 return None
