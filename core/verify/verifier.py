@@ -250,7 +250,6 @@ def _verify(result: VerificationResult, original: str, candidate: str, *, settin
         _set(result, "skipped", f"behaviour matched on {result.calls_compared} calls, but no "
                                 "input where the original returns normally can be timed")
         return
-    usable = _timing_inputs(usable, calls)
     estimate = sum(int(payload["original_ns"].get(str(i), 0)) +
                    int(payload["candidate_ns"].get(str(i), 0)) for i in usable)
     _measure_step(result, layout, calls, aliases, weights, opts, screen=False,
@@ -525,16 +524,6 @@ def _baseline_run(original: str, functions: list[str], command: str,
         while len(_RECORD_CACHE) > _RECORD_CACHE_SIZE:
             _RECORD_CACHE.popitem(last=False)
     return run
-
-
-def _timing_inputs(usable: list[int], calls: Sequence[inputs_mod.CallInput]) -> list[int]:
-    """The inputs a speedup is measured on: per function, the real ones (recorded while
-    its tests ran, given explicitly, from doctests or call sites) when it has any, the
-    generated ones otherwise. Generated inputs check behaviour well but are not the
-    workload: on mistune's table renderer they measured 1.66x where the calls its tests
-    make measured 1.14x."""
-    real = {calls[i].fn for i in usable if calls[i].source != "generated"}
-    return [i for i in usable if calls[i].source != "generated" or calls[i].fn not in real]
 
 
 def _newly_failing(baseline: _TestRun | None, run: _TestRun) -> list[str] | None:
