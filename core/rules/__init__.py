@@ -40,6 +40,7 @@ from core.rules.vxr026_manual_min_max import ManualMinMax
 from core.rules.vxr027_constructor_comprehension import ConstructorComprehension
 from core.rules.vxr028_batch_add import BatchAdd
 from core.rules.vxr029_map_lambda import MapLambda
+from core.rules.vxr030_single_use_list import SingleUseList
 
 RULES: list[Rule] = [
     MemoizeRecursion(),
@@ -71,6 +72,7 @@ RULES: list[Rule] = [
     ConstructorComprehension(),
     BatchAdd(),
     MapLambda(),
+    SingleUseList(),
 ]
 
 RULES_BY_ID: dict[str, Rule] = {r.id: r for r in RULES}
