@@ -362,3 +362,6 @@ def _print_table(results: list[dict[str, Any]]) -> None:
         console.print(f"{validated} validated suggestions, geometric-mean speedup {geo:.2f}×")
     else:
         console.print(f"{validated} validated suggestions")
+    for result in results:
+        for note in result.get("notes") or []:
+            console.print(f"note: {result['file_path']}: {note}", markup=False, highlight=False)

@@ -68,6 +68,7 @@ class OptimizeOutcome:
     # suggestion's whole rewritten module, by suggestion_id) and ``verify`` (the keyword
     # arguments verify_and_measure was given), so a caller can apply or re-verify them
     extras: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what the caller should know (response)
 
     def to_response(self) -> dict[str, Any]:
         """The body of ``POST /optimize`` (the guide's fields first)."""
@@ -86,6 +87,7 @@ class OptimizeOutcome:
                 "error": self.analysis.error,
             },
             "record_id": self.record_id,
+            "notes": self.notes,
         }
 
 
@@ -203,18 +205,32 @@ def optimize_file(
     progress: Progress = no_progress,
     **options: Any,
 ) -> OptimizeOutcome:
-    """Optimize a module on disk; its tests (if any) run against patched copies."""
+    """Optimize a module on disk; its tests (if any) run against patched copies.
+
+    A script in a folder too big to copy into the sandbox (a home directory, /tmp) is
+    verified on its own, without the folder's tests, and the response's ``notes`` say so.
+    """
+    from core.verify.sandbox import STAGE_MAX_BYTES, STAGE_MAX_FILES, tree_fits
+
     file_path = Path(path).resolve()
     code = file_path.read_text(encoding="utf-8")
     project_dir = Path(options.pop("project_dir", None) or package_root(file_path))
-    request = OptimizeRequest(
-        code=code,
-        file_path=str(path),
-        project_dir=str(project_dir),
-        module_relpath=str(file_path.relative_to(project_dir.resolve())),
-        **options,
-    )
-    return optimize_source(request, settings=settings, progress=progress)
+    if tree_fits(project_dir):
+        request = OptimizeRequest(
+            code=code,
+            file_path=str(path),
+            project_dir=str(project_dir),
+            module_relpath=str(file_path.relative_to(project_dir.resolve())),
+            **options,
+        )
+        return optimize_source(request, settings=settings, progress=progress)
+    outcome = optimize_source(OptimizeRequest(code=code, file_path=str(path), **options),
+                              settings=settings, progress=progress)
+    outcome.notes.append(
+        f"{project_dir} is too large to copy into the sandbox (over {STAGE_MAX_FILES:,} files "
+        f"or {STAGE_MAX_BYTES >> 20} MiB): the module was verified on its own, without that "
+        "folder's tests or sibling modules; run Velox on the project's own folder to use them")
+    return outcome
 
 
 def functions_named(analysis: FileAnalysis, name: str) -> list[str]:

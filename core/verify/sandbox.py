@@ -50,7 +50,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -196,30 +196,57 @@ def sandbox_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def stage_tree(src: Path, dest: Path, *, max_files: int = 20_000,
-               max_bytes: int = 200 << 20) -> int:
+SANDBOX_PREFIX = "velox-sbx-"  # each run's folder under the temp dir
+STAGE_MAX_FILES = 20_000
+STAGE_MAX_BYTES = 200 << 20
+_STAGE_SKIP = {".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "node_modules",
+               "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
+               "build", "dist", ".eggs"}
+
+
+def _project_files(src: Path) -> Iterator[tuple[str, list[str]]]:
+    """``(folder relative to src, its plain files)`` of what a stage copies: no VCS
+    folders, virtual environments, caches or build output, no symlink out of the tree,
+    and no sandbox folder (a project in /tmp would otherwise copy its own stage into
+    itself, and the stages of every other verification running beside it)."""
+    for root, dirs, names in os.walk(src):
+        dirs[:] = sorted(d for d in dirs if d not in _STAGE_SKIP and not d.endswith(".egg-info")
+                         and not d.startswith(SANDBOX_PREFIX)
+                         and not os.path.islink(os.path.join(root, d)))
+        yield os.path.relpath(root, src), [
+            os.path.join(root, n) for n in names
+            if not os.path.islink(os.path.join(root, n)) and os.path.isfile(os.path.join(root, n))]
+
+
+def tree_fits(src: str | os.PathLike[str], *, max_files: int = STAGE_MAX_FILES,
+              max_bytes: int = STAGE_MAX_BYTES) -> bool:
+    """Whether `stage_tree` would copy ``src`` (stops counting at the caps)."""
+    files = total = 0
+    for _rel, paths in _project_files(Path(src).resolve()):
+        files += len(paths)
+        if files > max_files:
+            return False
+        for path in paths:
+            total += os.path.getsize(path)
+            if total > max_bytes:
+                return False
+    return True
+
+
+def stage_tree(src: Path, dest: Path, *, max_files: int = STAGE_MAX_FILES,
+               max_bytes: int = STAGE_MAX_BYTES) -> int:
     """Copy a project into the stage, readable by the sandbox uid; returns bytes copied.
 
-    Skips VCS folders, virtual environments, caches and build output; follows no symlink
-    out of the tree. Raises ValueError when the tree is over the caps.
+    Skips what `_project_files` skips. Raises ValueError when the tree is over the caps.
     """
-    skip = {".git", ".hg", ".svn", ".venv", "venv", "env", ".tox", ".nox", "node_modules",
-            "__pycache__", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis",
-            "build", "dist", ".eggs"}
     files = 0
     total = 0
     src = src.resolve()
-    for root, dirs, names in os.walk(src):
-        dirs[:] = sorted(d for d in dirs if d not in skip and not d.endswith(".egg-info")
-                         and not os.path.islink(os.path.join(root, d)))
-        rel = os.path.relpath(root, src)
+    for rel, paths in _project_files(src):
         target = dest / rel if rel != "." else dest
         target.mkdir(parents=True, exist_ok=True)
         os.chmod(target, 0o755)
-        for name in names:
-            path = os.path.join(root, name)
-            if os.path.islink(path) or not os.path.isfile(path):
-                continue
+        for path in paths:
             files += 1
             total += os.path.getsize(path)
             if files > max_files or total > max_bytes:
@@ -227,7 +254,7 @@ def stage_tree(src: Path, dest: Path, *, max_files: int = 20_000,
                     f"project too large to copy into the sandbox (> {max_files} files or "
                     f"> {max_bytes >> 20} MiB)"
                 )
-            out = target / name
+            out = target / os.path.basename(path)
             shutil.copyfile(path, out)
             os.chmod(out, 0o755 if os.access(path, os.X_OK) else 0o644)
     return total
@@ -331,7 +358,7 @@ def run_sandboxed(
     if isolation not in ("auto", "minimal"):
         raise ValueError("isolation must be 'auto' or 'minimal'")
     limits = limits or SandboxLimits()
-    base = Path(tempfile.mkdtemp(prefix="velox-sbx-"))
+    base = Path(tempfile.mkdtemp(prefix=SANDBOX_PREFIX))
     try:
         os.chmod(base, 0o755)
         stage, work = base / "stage", base / "work"

@@ -130,3 +130,35 @@ def test_tests_that_import_the_module_are_run_when_no_test_file_is_named_after_i
     request = OptimizeRequest(code="", project_dir=str(tmp_path), module_relpath="pkg/core.py")
     assert _resolve_test_command(request, Settings(UNIT_TEST_COMMAND="pytest -q {path}")) == (
         "pytest -q tests/test_api.py")
+
+
+@pytest.mark.slow
+def test_a_script_in_a_folder_too_big_to_copy_is_verified_on_its_own(
+    tmp_path: Path, sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 'velox optimize ~/script.py' used to fail outright: the home folder is the project
+    import core.verify.sandbox as sandbox
+
+    script = tmp_path / "script.py"
+    script.write_text("def fib(n):\n    if n < 2:\n        return n\n    return fib(n - 1) + fib(n - 2)\n"
+                      "\n\nif __name__ == '__main__':\n    print(fib(20))\n")
+    monkeypatch.setattr(sandbox, "tree_fits", lambda *a, **k: False)
+    outcome = optimize_file(script, settings=sqlite_settings, use_llm=False)
+    body = outcome.to_response()
+    assert body["notes"] and "too large to copy" in body["notes"][0]
+    assert [s["validation_status"] for s in body["suggestions"]] == ["validated"]
+
+
+def test_tree_fits_counts_what_a_stage_would_copy(tmp_path: Path) -> None:
+    from core.verify.sandbox import tree_fits
+
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "b.py").write_text("y = 2\n")
+    (tmp_path / ".git").mkdir()
+    for i in range(5):
+        (tmp_path / ".git" / f"obj{i}").write_text("z")
+    (tmp_path / "velox-sbx-other").mkdir()  # a verification running beside this one
+    (tmp_path / "velox-sbx-other" / "big.py").write_text("w = 3\n")
+    assert tree_fits(tmp_path, max_files=2)  # .git and sandbox folders are never copied
+    assert not tree_fits(tmp_path, max_files=1)
+    assert not tree_fits(tmp_path, max_bytes=5)
