@@ -9,7 +9,7 @@ metadata resolved once per module).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 
 import libcst as cst
 from libcst.metadata import ExpressionContext
@@ -198,6 +198,17 @@ def method_call(call: cst.CSTNode) -> tuple[cst.BaseExpression, str] | None:
 def builtin_available(ctx: ModuleContext, name: str) -> bool:
     """True when ``name`` is not rebound anywhere in the module (so it is the builtin)."""
     return name not in ctx.stored_names
+
+
+def builtin_calls(ctx: ModuleContext, node: cst.CSTNode,
+                  names: Collection[str]) -> Iterator[tuple[cst.Call, str]]:
+    """``(call, name)`` for each call under ``node`` of a builtin in ``names`` that the
+    module does not shadow."""
+    for call in walk(node):
+        if isinstance(call, cst.Call):
+            fn = called_name(call)
+            if fn in names and builtin_available(ctx, fn):
+                yield call, fn
 
 
 def unknown_calls(ctx: ModuleContext, node: cst.CSTNode) -> list[cst.Call]:

@@ -46,11 +46,8 @@ class GeneratorReducer(Rule):
         edits: dict[cst.CSTNode, u.Edit] = {}
         why: list[str] = []
         used: list[str] = []
-        for call in u.walk(unit.node):
-            if not isinstance(call, cst.Call):
-                continue
-            fn = u.called_name(call)
-            if fn not in _REDUCERS or not u.builtin_available(ctx, fn) or not call.args:
+        for call, fn in u.builtin_calls(ctx, unit.node, _REDUCERS):
+            if not call.args:
                 continue
             first = call.args[0]
             if first.star or first.keyword or not isinstance(first.value, cst.ListComp):

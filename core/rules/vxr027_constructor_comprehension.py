@@ -47,12 +47,7 @@ class ConstructorComprehension(Rule):
     def rewrite_unit(self, ctx: ModuleContext, unit: FunctionUnit) -> Rewrite | None:
         edits: dict[cst.CSTNode, u.Edit] = {}
         kinds: list[str] = []
-        for call in u.walk(unit.node):
-            if not isinstance(call, cst.Call):
-                continue
-            fn = u.called_name(call)
-            if fn not in ("list", "set", "dict") or not u.builtin_available(ctx, fn):
-                continue
+        for call, fn in u.builtin_calls(ctx, unit.node, ("list", "set", "dict")):
             if len(call.args) != 1 or call.args[0].keyword or call.args[0].star:
                 continue
             arg = call.args[0].value

@@ -52,12 +52,7 @@ class MapLambda(Rule):
     def rewrite_unit(self, ctx: ModuleContext, unit: FunctionUnit) -> Rewrite | None:
         edits: dict[cst.CSTNode, u.Edit] = {}
         kinds: list[str] = []
-        for call in u.walk(unit.node):
-            if not isinstance(call, cst.Call):
-                continue
-            kind = u.called_name(call)
-            if kind not in ("map", "filter") or not u.builtin_available(ctx, kind):
-                continue
+        for call, kind in u.builtin_calls(ctx, unit.node, ("map", "filter")):
             parts = _lambda_and_iterable(call)
             if parts is None:
                 continue
