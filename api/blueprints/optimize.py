@@ -35,6 +35,10 @@ class _OptimizeOptions(_Request):
         None, min_length=1, max_length=1000,
         description="needs ENABLE_API_UNIT_TEST_COMMAND_OVERRIDE; '{path}' is the test file",
     )
+    function_name: str | None = Field(
+        None, min_length=1, max_length=300,
+        description="only rewrites of this function: 'name' or 'Class.method'",
+    )
     background: StrictBool = Field(False, description="true: 202 with a job id at once")
 
     @field_validator("objective_weights")
@@ -73,7 +77,26 @@ def _options(body: _OptimizeOptions) -> dict[str, Any]:
         "max_suggestions": body.max_suggestions,
         "run_validation": body.run_validation,
         "unit_test_command": body.unit_test_command,
+        "function_name": body.function_name,
     }
+
+
+def _check_function(code: str, name: str | None, where: str) -> None:
+    """A ``function_name`` the module does not define is the caller's mistake: a 422 that
+    lists the module's functions, before any job is queued."""
+    if not name:
+        return
+    from core.analysis import analyze_source
+    from core.optimize.pipeline import UnknownFunctionError, functions_named
+
+    analysis = analyze_source(code, where)
+    if analysis.error:
+        return  # the job reports what is wrong with the module
+    try:
+        functions_named(analysis, name)
+    except UnknownFunctionError as exc:
+        raise ApiError(422, str(exc), fields=[{"field": "function_name",
+                                               "message": "no such function"}]) from None
 
 
 def _respond(job: dict[str, Any], background: bool) -> Any:
@@ -101,6 +124,7 @@ def optimize_code() -> Any:
     except SyntaxError as exc:
         raise ApiError(422, f"code does not parse: {exc.msg} (line {exc.lineno})",
                        fields=[{"field": "code", "message": f"syntax error at line {exc.lineno}"}]) from None
+    _check_function(body.code, body.function_name, "<code>")
     params = {"code": body.code, **_options(body)}
     return _respond(run_job("optimize", params, background=body.background), body.background)
 
@@ -114,5 +138,11 @@ def optimize_file() -> Any:
     if path.suffix != ".py":
         raise ApiError(422, f"file_path {body.file_path!r} is not a Python file (.py)",
                        fields=[{"field": "file_path", "message": "not a .py file"}])
+    try:
+        source = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        source = None  # the job says why it cannot read it
+    if source is not None:
+        _check_function(source, body.function_name, body.file_path)
     params = {"file_path": str(path), **_options(body)}
     return _respond(run_job("optimize", params, background=body.background), body.background)

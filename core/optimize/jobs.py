@@ -8,7 +8,8 @@ from core.optimize.pipeline import OptimizeRequest, optimize_file, optimize_sour
 from core.progress import Progress
 from core.settings import get_settings
 
-_OPTIONS = ("objective_weights", "max_suggestions", "run_validation", "unit_test_command")
+_OPTIONS = ("objective_weights", "max_suggestions", "run_validation", "unit_test_command",
+            "function_name")
 
 
 def run_optimize(params: dict[str, Any], progress: Progress) -> dict[str, Any]:

@@ -132,3 +132,24 @@ def test_optimization_through_a_real_worker(celery_worker_proc, distributed_sett
     assert job["status"] == "succeeded", job["error"]
     assert job["worker"].startswith(celery_worker_proc.hostname)
     assert job["result"]["suggestions"][0]["validation_status"] == "validated"
+
+
+def test_an_unknown_function_name_is_422_listing_the_module_s_functions(client, tmp_path: Path) -> None:
+    response = client.post("/optimize", json={"code": SLOW + "\n\n" + FIB, "function_name": "nope"})
+    assert response.status_code == 422, response.get_json()
+    body = response.get_json()
+    assert "common" in body["message"] and "fib" in body["message"]
+    (tmp_path / "mod.py").write_text(FIB)
+    response = client.post("/optimize/file", json={"file_path": str(tmp_path / "mod.py"),
+                                                   "function_name": "Missing.method"})
+    assert response.status_code == 422, response.get_json()
+
+
+@pytest.mark.slow
+def test_function_name_restricts_the_rewrites_to_that_function(client) -> None:
+    response = client.post("/optimize", json={"code": SLOW + "\n\n" + FIB, "function_name": "fib"})
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body["attempts"]
+    assert all(a["functions"] == ["fib"] for a in body["attempts"]), body["attempts"]
+    assert body["suggestions"][0]["category"] == "caching_strategy"
