@@ -7,7 +7,9 @@ Standard library only: the timing half runs inside the sandbox (copied there as
 Timing: the same inputs for both, interleaved (original then candidate, the order flipped
 every loop to cancel drift), ``perf_counter_ns`` around a single call with the garbage
 collector off, an adaptive number of loops (at least ``min_loops``, more while the time
-budget lasts), the minimum per input, summed over inputs. Before every timed call the
+budget lasts), the minimum per input, summed over inputs. Each loop also pairs the two
+versions' totals: ``faster_loops`` counts the loops the candidate won, so a gain that
+only the luckiest runs show is not taken for a real one. Before every timed call the
 module's state is put back as it was after import and every ``functools`` cache reachable
 from the module (through ``__wrapped__`` chains, on functions and on class attributes) is
 cleared: a memoized candidate gains within a call, never from an earlier loop.
@@ -159,23 +161,29 @@ def time_interleaved(
         _timed_call(original, a, k)
         a, k = candidate.prepare(i)
         _timed_call(candidate, a, k)
-    loops = 0
+    loops = faster_loops = 0
     while loops < max_loops:
         if loops >= min_loops and time.perf_counter() - started >= budget_s:
             break
         flip = loops % 2 == 1
         gc.collect()  # once per loop, outside the timed calls (per call it cools the caches)
+        total_o = total_c = 0
         for i in range(n_inputs):
-            order = ((candidate, best_c), (original, best_o)) if flip else (
-                (original, best_o), (candidate, best_c))
-            for variant, best in order:
+            for side in ((1, 0) if flip else (0, 1)):
+                variant, best = (original, best_o) if side == 0 else (candidate, best_c)
                 a, k = variant.prepare(i)
                 elapsed = _timed_call(variant, a, k)
+                if side == 0:
+                    total_o += elapsed
+                else:
+                    total_c += elapsed
                 if elapsed < best[i]:
                     best[i] = elapsed
+        faster_loops += total_c < total_o
         loops += 1
     return {
         "loops": loops,
+        "faster_loops": faster_loops,
         "inputs": n_inputs,
         "original_ns": int(sum(best_o)),
         "candidate_ns": int(sum(best_c)),
@@ -218,6 +226,7 @@ DEFAULT_SLOW_FLOOR_PCT = 5.0  # noise floor when the original takes >= threshold
 DEFAULT_FAST_FLOOR_PCT = 15.0  # below the threshold timer noise is larger
 DEFAULT_FLOOR_THRESHOLD_NS = 10_000
 DEFAULT_MEMORY_FLOOR_PCT = 10.0
+DEFAULT_MIN_FASTER_SHARE = 0.6  # of the paired loops the candidate must win
 # Memory deltas are taken against at least this many bytes per input, so that a function
 # that allocates almost nothing does not turn a few hundred bytes into "+5000 %".
 DEFAULT_MEMORY_BASELINE_BYTES = 64 * 1024
@@ -272,6 +281,8 @@ def score_measurement(
     floor_threshold_ns: int = DEFAULT_FLOOR_THRESHOLD_NS,
     memory_floor_pct: float = DEFAULT_MEMORY_FLOOR_PCT,
     memory_baseline_bytes: int = DEFAULT_MEMORY_BASELINE_BYTES,
+    faster_share: float | None = None,
+    min_faster_share: float = DEFAULT_MIN_FASTER_SHARE,
 ) -> Score:
     """Deltas, weighted score and the acceptance rule.
 
@@ -285,7 +296,9 @@ def score_measurement(
     original takes >= ``floor_threshold_ns`` per input) or ``fast_floor_pct`` (faster
     originals), memory by ``memory_floor_pct``. So a rewrite that is no faster can still be
     accepted for a real memory gain when memory carries weight, and a faster one is refused
-    when its memory cost outweighs the time saved under the given weights.
+    when its memory cost outweighs the time saved under the given weights. A runtime gain
+    also needs the candidate to have won at least ``min_faster_share`` of the paired loops
+    (``faster_share``, when the timing reports it).
     """
     w = normalize_weights(weights)
     if original_ns <= 0 or candidate_ns < 0:
@@ -298,8 +311,15 @@ def score_measurement(
     score = weighted_score(runtime_delta, memory_delta, w)
     speedup = original_ns / candidate_ns if candidate_ns > 0 else None
     runtime_gain = w["runtime"] > 0 and runtime_delta <= -floor
+    erratic = runtime_gain and faster_share is not None and faster_share < min_faster_share
+    runtime_gain = runtime_gain and not erratic
     memory_gain = w["memory"] > 0 and memory_delta <= -memory_floor_pct
-    if score < 0 and (runtime_gain or memory_gain):
+    if erratic and not memory_gain:
+        accepted = False
+        reason = (f"runtime {runtime_delta:+.1f}% on the best runs, but the candidate was faster "
+                  f"in only {faster_share:.0%} of the paired loops (at least "
+                  f"{min_faster_share:.0%} needed): not a consistent gain")
+    elif score < 0 and (runtime_gain or memory_gain):
         gains = []
         if runtime_gain:
             gains.append(f"runtime {runtime_delta:+.1f}% (floor {floor:g}%)")

@@ -146,3 +146,29 @@ def test_peak_memory_sees_allocations():
                   reset=lambda: None)
     assert peak_memory(big, 2)[0] >= 1 << 20
     assert peak_memory(small, 2)[0] < 4096
+
+
+def test_a_gain_only_the_best_runs_show_is_not_accepted():
+    """Min-of-loops rewards one lucky run; the paired loops say whether the gain holds."""
+    common = dict(original_ns=100_000, candidate_ns=80_000, original_memory_bytes=0,
+                  candidate_memory_bytes=0, inputs=5, weights={"runtime": 1.0, "memory": 0.0})
+    assert score_measurement(**common, faster_share=0.9).accepted
+    erratic = score_measurement(**common, faster_share=0.4)
+    assert not erratic.accepted
+    assert "faster in only 40% of the paired loops" in erratic.reason
+    assert score_measurement(**common).accepted  # no pairing reported: the floors decide
+    # a memory gain does not need the runtime to be consistent
+    lean = dict(common, original_memory_bytes=10 << 20, candidate_memory_bytes=1 << 20,
+                weights={"runtime": 0.5, "memory": 0.5})
+    assert score_measurement(**lean, faster_share=0.4).accepted
+
+
+def test_time_interleaved_counts_the_loops_the_candidate_wins():
+    import time
+
+    slow = Variant(prepare=lambda i: ((), {}), call=lambda a, k: time.sleep(0.002), reset=lambda: None)
+    fast = Variant(prepare=lambda i: ((), {}), call=lambda a, k: None, reset=lambda: None)
+    timing = time_interleaved(slow, fast, 2, budget_s=0.0, min_loops=6, max_loops=6)
+    assert timing["loops"] == 6 and timing["faster_loops"] == 6
+    timing = time_interleaved(fast, slow, 2, budget_s=0.0, min_loops=6, max_loops=6)
+    assert timing["faster_loops"] == 0
