@@ -507,7 +507,13 @@ def test_iterator_arguments_are_compared_by_what_is_left_in_them():
 
 
 UNSTABLE = textwrap.dedent('''
+    _ALIVE = []  # no Flag is freed, so no two share an address (an id) by chance
+
+
     class Flag:
+        def __init__(self):
+            _ALIVE.append(self)
+
         def __repr__(self):
             return f"<Flag id={id(self)}>"
 
