@@ -7,9 +7,10 @@ Standard library only: the timing half runs inside the sandbox (copied there as
 Timing: the same inputs for both, interleaved (original then candidate, the order flipped
 every loop to cancel drift), ``perf_counter_ns`` around a single call with the garbage
 collector off, an adaptive number of loops (at least ``min_loops``, more while the time
-budget lasts), the minimum per input, summed over inputs. Each loop also pairs the two
-versions' totals: ``faster_loops`` counts the loops the candidate won, so a gain that
-only the luckiest runs show is not taken for a real one. Before every timed call the
+budget lasts), the minimum per input, summed over inputs. Each input's two back-to-back
+calls in a loop also make a pair: ``faster_pairs`` counts the pairs the candidate won, so
+a gain that only the luckiest runs show is not taken for a real one (one interrupted call
+spoils one pair, not a whole loop). Before every timed call the
 module's state is put back as it was after import and every ``functools`` cache reachable
 from the module (through ``__wrapped__`` chains, on functions and on class attributes) is
 cleared: a memoized candidate gains within a call, never from an earlier loop.
@@ -161,29 +162,25 @@ def time_interleaved(
         _timed_call(original, a, k)
         a, k = candidate.prepare(i)
         _timed_call(candidate, a, k)
-    loops = faster_loops = 0
+    loops = faster_pairs = 0
     while loops < max_loops:
         if loops >= min_loops and time.perf_counter() - started >= budget_s:
             break
         flip = loops % 2 == 1
         gc.collect()  # once per loop, outside the timed calls (per call it cools the caches)
-        total_o = total_c = 0
         for i in range(n_inputs):
+            elapsed = [0, 0]
             for side in ((1, 0) if flip else (0, 1)):
                 variant, best = (original, best_o) if side == 0 else (candidate, best_c)
                 a, k = variant.prepare(i)
-                elapsed = _timed_call(variant, a, k)
-                if side == 0:
-                    total_o += elapsed
-                else:
-                    total_c += elapsed
-                if elapsed < best[i]:
-                    best[i] = elapsed
-        faster_loops += total_c < total_o
+                elapsed[side] = _timed_call(variant, a, k)
+                if elapsed[side] < best[i]:
+                    best[i] = elapsed[side]
+            faster_pairs += elapsed[1] < elapsed[0]
         loops += 1
     return {
         "loops": loops,
-        "faster_loops": faster_loops,
+        "faster_pairs": faster_pairs,
         "inputs": n_inputs,
         "original_ns": int(sum(best_o)),
         "candidate_ns": int(sum(best_c)),
@@ -226,7 +223,7 @@ DEFAULT_SLOW_FLOOR_PCT = 5.0  # noise floor when the original takes >= threshold
 DEFAULT_FAST_FLOOR_PCT = 15.0  # below the threshold timer noise is larger
 DEFAULT_FLOOR_THRESHOLD_NS = 10_000
 DEFAULT_MEMORY_FLOOR_PCT = 10.0
-DEFAULT_MIN_FASTER_SHARE = 0.6  # of the paired loops the candidate must win
+DEFAULT_MIN_FASTER_SHARE = 0.6  # of the paired calls the candidate must win
 # Memory deltas are taken against at least this many bytes per input, so that a function
 # that allocates almost nothing does not turn a few hundred bytes into "+5000 %".
 DEFAULT_MEMORY_BASELINE_BYTES = 64 * 1024
@@ -317,7 +314,7 @@ def score_measurement(
     if erratic and not memory_gain:
         accepted = False
         reason = (f"runtime {runtime_delta:+.1f}% on the best runs, but the candidate was faster "
-                  f"in only {faster_share:.0%} of the paired loops (at least "
+                  f"in only {faster_share:.0%} of the paired calls (at least "
                   f"{min_faster_share:.0%} needed): not a consistent gain")
     elif score < 0 and (runtime_gain or memory_gain):
         gains = []

@@ -420,7 +420,7 @@ def _measure_step(result: VerificationResult, layout: _Layout,
         _set(result, mapped, f"measuring: {payload.get('reason', status)}")
         return
     result.loops = int(payload["loops"])
-    result.faster_loops = int(payload.get("faster_loops", 0))
+    result.faster_pairs = int(payload.get("faster_pairs", 0))
     result.inputs = int(payload["inputs"])
     result.original_ns = int(payload["original_ns"])
     result.candidate_ns = int(payload["candidate_ns"])
@@ -435,7 +435,8 @@ def _measure_step(result: VerificationResult, layout: _Layout,
         weights=weights, slow_floor_pct=opts.slow_floor_pct, fast_floor_pct=opts.fast_floor_pct,
         floor_threshold_ns=opts.floor_threshold_ns, memory_floor_pct=opts.memory_floor_pct,
         memory_baseline_bytes=opts.memory_baseline_bytes,
-        faster_share=result.faster_loops / result.loops if result.loops else None,
+        faster_share=(result.faster_pairs / (result.loops * result.inputs)
+                      if result.loops and result.inputs else None),
     )
     result.speedup = score.speedup
     result.runtime_delta_pct = round(score.runtime_delta_pct, 4)

@@ -149,13 +149,13 @@ def test_peak_memory_sees_allocations():
 
 
 def test_a_gain_only_the_best_runs_show_is_not_accepted():
-    """Min-of-loops rewards one lucky run; the paired loops say whether the gain holds."""
+    """Min-of-loops rewards one lucky run; the paired calls say whether the gain holds."""
     common = dict(original_ns=100_000, candidate_ns=80_000, original_memory_bytes=0,
                   candidate_memory_bytes=0, inputs=5, weights={"runtime": 1.0, "memory": 0.0})
     assert score_measurement(**common, faster_share=0.9).accepted
     erratic = score_measurement(**common, faster_share=0.4)
     assert not erratic.accepted
-    assert "faster in only 40% of the paired loops" in erratic.reason
+    assert "faster in only 40% of the paired calls" in erratic.reason
     assert score_measurement(**common).accepted  # no pairing reported: the floors decide
     # a memory gain does not need the runtime to be consistent
     lean = dict(common, original_memory_bytes=10 << 20, candidate_memory_bytes=1 << 20,
@@ -163,12 +163,12 @@ def test_a_gain_only_the_best_runs_show_is_not_accepted():
     assert score_measurement(**lean, faster_share=0.4).accepted
 
 
-def test_time_interleaved_counts_the_loops_the_candidate_wins():
+def test_time_interleaved_counts_the_paired_calls_the_candidate_wins():
     import time
 
     slow = Variant(prepare=lambda i: ((), {}), call=lambda a, k: time.sleep(0.002), reset=lambda: None)
     fast = Variant(prepare=lambda i: ((), {}), call=lambda a, k: None, reset=lambda: None)
     timing = time_interleaved(slow, fast, 2, budget_s=0.0, min_loops=6, max_loops=6)
-    assert timing["loops"] == 6 and timing["faster_loops"] == 6
+    assert timing["loops"] == 6 and timing["faster_pairs"] == 12  # 6 loops x 2 inputs
     timing = time_interleaved(fast, slow, 2, budget_s=0.0, min_loops=6, max_loops=6)
-    assert timing["faster_loops"] == 0
+    assert timing["faster_pairs"] == 0
