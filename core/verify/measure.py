@@ -8,9 +8,10 @@ Timing: the same inputs for both, interleaved (original then candidate, the orde
 every loop to cancel drift), ``perf_counter_ns`` around a single call with the garbage
 collector off, an adaptive number of loops (at least ``min_loops``, more while the time
 budget lasts), the minimum per input, summed over inputs. Each input's two back-to-back
-calls in a loop also make a pair: ``faster_pairs`` counts the pairs the candidate won, so
-a gain that only the luckiest runs show is not taken for a real one (one interrupted call
-spoils one pair, not a whole loop). Before every timed call the
+calls in a loop also make a pair; ``faster_share`` is the share of pairs the candidate
+won, per input, weighted by the input's share of the original's time (where the time is,
+as in the summed minimum). A gain that only the luckiest runs show is thus not taken for
+a real one, and one interrupted call spoils one pair, not a whole loop. Before every timed call the
 module's state is put back as it was after import and every ``functools`` cache reachable
 from the module (through ``__wrapped__`` chains, on functions and on class attributes) is
 cleared: a memoized candidate gains within a call, never from an earlier loop.
@@ -162,7 +163,8 @@ def time_interleaved(
         _timed_call(original, a, k)
         a, k = candidate.prepare(i)
         _timed_call(candidate, a, k)
-    loops = faster_pairs = 0
+    loops = 0
+    wins = [0] * n_inputs
     while loops < max_loops:
         if loops >= min_loops and time.perf_counter() - started >= budget_s:
             break
@@ -176,11 +178,17 @@ def time_interleaved(
                 elapsed[side] = _timed_call(variant, a, k)
                 if elapsed[side] < best[i]:
                     best[i] = elapsed[side]
-            faster_pairs += elapsed[1] < elapsed[0]
+            wins[i] += elapsed[1] < elapsed[0]
         loops += 1
+    total_o = sum(best_o)
+    weights = [b / total_o for b in best_o] if total_o else []
     return {
         "loops": loops,
-        "faster_pairs": faster_pairs,
+        # pairs won per input, weighted by the input's share of the original's time, and
+        # how many independent pairs that weighting amounts to (loops / sum of squares)
+        "faster_share": sum(w * n / loops for w, n in zip(weights, wins, strict=True))
+        if weights and loops else None,
+        "effective_pairs": loops / sum(w * w for w in weights) if weights and loops else None,
         "inputs": n_inputs,
         "original_ns": int(sum(best_o)),
         "candidate_ns": int(sum(best_c)),
@@ -223,7 +231,15 @@ DEFAULT_SLOW_FLOOR_PCT = 5.0  # noise floor when the original takes >= threshold
 DEFAULT_FAST_FLOOR_PCT = 15.0  # below the threshold timer noise is larger
 DEFAULT_FLOOR_THRESHOLD_NS = 10_000
 DEFAULT_MEMORY_FLOOR_PCT = 10.0
-DEFAULT_MIN_FASTER_SHARE = 0.6  # of the paired calls the candidate must win
+DEFAULT_MIN_FASTER_SHARE = 0.6  # of the paired calls, when their number is not known
+
+
+def required_faster_share(effective_pairs: float | None) -> float:
+    """The share of paired calls a candidate must win for its gain not to be a coin flip:
+    two standard deviations of a fair coin above one half (capped at 1)."""
+    if not effective_pairs:
+        return DEFAULT_MIN_FASTER_SHARE
+    return min(1.0, 0.5 + 1.0 / math.sqrt(effective_pairs))
 # Memory deltas are taken against at least this many bytes per input, so that a function
 # that allocates almost nothing does not turn a few hundred bytes into "+5000 %".
 DEFAULT_MEMORY_BASELINE_BYTES = 64 * 1024
@@ -279,7 +295,7 @@ def score_measurement(
     memory_floor_pct: float = DEFAULT_MEMORY_FLOOR_PCT,
     memory_baseline_bytes: int = DEFAULT_MEMORY_BASELINE_BYTES,
     faster_share: float | None = None,
-    min_faster_share: float = DEFAULT_MIN_FASTER_SHARE,
+    effective_pairs: float | None = None,
 ) -> Score:
     """Deltas, weighted score and the acceptance rule.
 
@@ -294,8 +310,9 @@ def score_measurement(
     originals), memory by ``memory_floor_pct``. So a rewrite that is no faster can still be
     accepted for a real memory gain when memory carries weight, and a faster one is refused
     when its memory cost outweighs the time saved under the given weights. A runtime gain
-    also needs the candidate to have won at least ``min_faster_share`` of the paired loops
-    (``faster_share``, when the timing reports it).
+    also needs the candidate to have won more of the back-to-back pairs of calls,
+    time-weighted (``faster_share``, when the timing reports it), than a fair coin would:
+    at least ``0.5 + 1/sqrt(effective_pairs)`` (two standard deviations).
     """
     w = normalize_weights(weights)
     if original_ns <= 0 or candidate_ns < 0:
@@ -308,14 +325,15 @@ def score_measurement(
     score = weighted_score(runtime_delta, memory_delta, w)
     speedup = original_ns / candidate_ns if candidate_ns > 0 else None
     runtime_gain = w["runtime"] > 0 and runtime_delta <= -floor
-    erratic = runtime_gain and faster_share is not None and faster_share < min_faster_share
+    required = required_faster_share(effective_pairs)
+    erratic = runtime_gain and faster_share is not None and faster_share < required
     runtime_gain = runtime_gain and not erratic
     memory_gain = w["memory"] > 0 and memory_delta <= -memory_floor_pct
     if erratic and not memory_gain:
         accepted = False
         reason = (f"runtime {runtime_delta:+.1f}% on the best runs, but the candidate was faster "
                   f"in only {faster_share:.0%} of the paired calls (at least "
-                  f"{min_faster_share:.0%} needed): not a consistent gain")
+                  f"{required:.0%} needed): not a consistent gain")
     elif score < 0 and (runtime_gain or memory_gain):
         gains = []
         if runtime_gain:

@@ -47,7 +47,7 @@ class VerificationResult:
     objective_weights: dict[str, float] = field(default_factory=dict)
     noise_floor_pct: float | None = None
     loops: int | None = None
-    faster_pairs: int | None = None  # of loops × inputs back-to-back calls, those it won
+    faster_share: float | None = None  # back-to-back pairs won, weighted by time (0-1)
     inputs: int | None = None
     original_ns: int | None = None
     candidate_ns: int | None = None

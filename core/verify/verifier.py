@@ -420,7 +420,8 @@ def _measure_step(result: VerificationResult, layout: _Layout,
         _set(result, mapped, f"measuring: {payload.get('reason', status)}")
         return
     result.loops = int(payload["loops"])
-    result.faster_pairs = int(payload.get("faster_pairs", 0))
+    share = payload.get("faster_share")
+    result.faster_share = round(float(share), 4) if share is not None else None
     result.inputs = int(payload["inputs"])
     result.original_ns = int(payload["original_ns"])
     result.candidate_ns = int(payload["candidate_ns"])
@@ -435,8 +436,8 @@ def _measure_step(result: VerificationResult, layout: _Layout,
         weights=weights, slow_floor_pct=opts.slow_floor_pct, fast_floor_pct=opts.fast_floor_pct,
         floor_threshold_ns=opts.floor_threshold_ns, memory_floor_pct=opts.memory_floor_pct,
         memory_baseline_bytes=opts.memory_baseline_bytes,
-        faster_share=(result.faster_pairs / (result.loops * result.inputs)
-                      if result.loops and result.inputs else None),
+        faster_share=result.faster_share,
+        effective_pairs=payload.get("effective_pairs"),
     )
     result.speedup = score.speedup
     result.runtime_delta_pct = round(score.runtime_delta_pct, 4)

@@ -155,8 +155,12 @@ def test_a_gain_only_the_best_runs_show_is_not_accepted():
     assert score_measurement(**common, faster_share=0.9).accepted
     erratic = score_measurement(**common, faster_share=0.4)
     assert not erratic.accepted
-    assert "faster in only 40% of the paired calls" in erratic.reason
+    assert "faster in only 40% of the paired calls (at least 60% needed)" in erratic.reason
     assert score_measurement(**common).accepted  # no pairing reported: the floors decide
+    # how many pairs were seen sets the bar: two standard deviations of a fair coin
+    assert score_measurement(**common, faster_share=0.55, effective_pairs=2000).accepted
+    assert not score_measurement(**common, faster_share=0.55, effective_pairs=100).accepted
+    assert not score_measurement(**common, faster_share=0.8, effective_pairs=5).accepted
     # a memory gain does not need the runtime to be consistent
     lean = dict(common, original_memory_bytes=10 << 20, candidate_memory_bytes=1 << 20,
                 weights={"runtime": 0.5, "memory": 0.5})
@@ -169,6 +173,27 @@ def test_time_interleaved_counts_the_paired_calls_the_candidate_wins():
     slow = Variant(prepare=lambda i: ((), {}), call=lambda a, k: time.sleep(0.002), reset=lambda: None)
     fast = Variant(prepare=lambda i: ((), {}), call=lambda a, k: None, reset=lambda: None)
     timing = time_interleaved(slow, fast, 2, budget_s=0.0, min_loops=6, max_loops=6)
-    assert timing["loops"] == 6 and timing["faster_pairs"] == 12  # 6 loops x 2 inputs
+    assert timing["loops"] == 6 and timing["faster_share"] == pytest.approx(1.0)
     timing = time_interleaved(fast, slow, 2, budget_s=0.0, min_loops=6, max_loops=6)
-    assert timing["faster_pairs"] == 0
+    assert timing["faster_share"] == pytest.approx(0.0)
+
+
+def test_the_paired_share_is_weighted_by_where_the_time_is():
+    """fib memoized: slower on many tiny inputs, far faster on the one that takes time."""
+    import time
+
+    def original(a, k):
+        time.sleep(0.004 if a[0] else 0)
+
+    def candidate(a, k):
+        if a[0]:
+            return None
+        time.sleep(0.0005)  # slower on the cheap inputs
+        return None
+
+    prepare = {0: ((1,), {}), 1: ((0,), {}), 2: ((0,), {}), 3: ((0,), {})}.__getitem__
+    o = Variant(prepare=prepare, call=original, reset=lambda: None)
+    c = Variant(prepare=prepare, call=candidate, reset=lambda: None)
+    timing = time_interleaved(o, c, 4, budget_s=0.0, min_loops=5, max_loops=5)
+    assert timing["faster_share"] > 0.6  # 1 input in 4 won, but it holds the time
+    assert 5 <= timing["effective_pairs"] < 10  # about one input's 5 pairs, not 4 x 5
